@@ -9,6 +9,7 @@ The user's API, grouped:
 
 from simlab._version import __version__
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
+from simlab.scenario import list_scenarios
 
 __all__ = [
     "ScenarioError",
@@ -16,4 +17,5 @@ __all__ = [
     "SimlabWarning",
     "SimulationError",
     "__version__",
+    "list_scenarios",
 ]

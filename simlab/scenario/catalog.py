@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simlab.errors import ScenarioError
 
-__all__ = ["catalog_dir", "catalog_names", "scenario_path"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["catalog_dir", "catalog_names", "list_scenarios", "scenario_path"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -93,3 +97,51 @@ def read_header(path: Path) -> dict[str, object]:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read TOML: {exc}") from None
+
+
+def list_scenarios() -> pd.DataFrame:
+    """Return a table of the shipped scenarios, read without validation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per catalog scenario, sorted by name, with columns ``name`` (the catalog
+        name, which :func:`scenario_path` accepts), ``title``,
+        ``start``, ``end`` (months, ``YYYY-MM``) and ``providers`` (the names of its
+        ``[providers.*]`` tables, comma-joined). A key a file lacks reads as ``""``.
+
+    Raises
+    ------
+    ScenarioError
+        If a catalog file is not valid TOML.
+
+    Examples
+    --------
+    >>> import simlab
+    >>> table = simlab.list_scenarios()
+    >>> list(table.columns)
+    ['name', 'title', 'start', 'end', 'providers']
+    """
+    import datetime as dt
+
+    import pandas as pd  # lazily: the catalog lookup itself needs no pandas
+
+    def month(value: object) -> str:
+        if isinstance(value, dt.date):  # a TOML date: show its month, as the schema does
+            return f"{value.year:04d}-{value.month:02d}"
+        return str(value)
+
+    rows = []
+    for name in catalog_names():
+        header = read_header(catalog_dir() / f"{name}.toml")
+        providers = header.get("providers")
+        rows.append(
+            {
+                "name": name,
+                "title": str(header.get("title", "")),
+                "start": month(header.get("start", "")),
+                "end": month(header.get("end", "")),
+                "providers": ", ".join(providers) if isinstance(providers, dict) else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["name", "title", "start", "end", "providers"])

@@ -1,0 +1,214 @@
+"""The ``simlab`` command: a thin layer over the library.
+
+Each sub-command is a pair of functions, ``_args_NAME`` (adds its arguments to a parser)
+and ``_run_NAME`` (does the work and returns an exit code), listed once in
+:data:`COMMANDS`. To add one, write the pair and add a :class:`Command` line.
+
+Exit codes: 0 success; 2 bad input (a bad command, option or value, or any
+:class:`~simlab.errors.SimlabError`), reported on ONE line of standard error with no
+usage dump; 1 an internal error, one line too, with the traceback only when the
+environment variable ``SIMLAB_DEBUG`` is ``1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn, TextIO
+
+from simlab._version import __version__
+from simlab.errors import SimlabError
+
+__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+
+PROG = "simlab"
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input; ``main`` reports it on one line and exits 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of printing usage and exiting.
+
+    Sub-parsers are built with the same class, so they behave alike.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message}")
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        # argparse's own message for an unknown sub-command is "argument COMMAND: invalid
+        # choice: ..."; say it plainly, with a close match when there is one.
+        if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
+            names = list(action.choices)
+            close = difflib.get_close_matches(str(value), names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise argparse.ArgumentError(
+                None, f"unknown command {value!r} (choose from {', '.join(names)}){hint}"
+            )
+        super()._check_value(action, value)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: its name, one-line help, argument builder and runner."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def _args_list(parser: argparse.ArgumentParser) -> None:
+    """``simlab list`` takes no arguments."""
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    """Print the catalog of shipped scenarios as a table."""
+    from simlab.scenario.catalog import list_scenarios
+
+    table = list_scenarios()
+    if table.empty:
+        print("no scenarios shipped", file=sys.stderr)
+        return EXIT_OK
+    rows = [
+        [str(row.name), str(row.title), f"{row.start} to {row.end}", str(row.providers)]
+        for row in table.itertuples(index=False)
+    ]
+    _print_table(["name", "title", "horizon", "providers"], rows, sys.stdout)
+    return EXIT_OK
+
+
+# --- the registry ------------------------------------------------------------------------
+
+COMMANDS: tuple[Command, ...] = (
+    Command("list", "print the catalog of shipped scenarios", _args_list, _run_list),
+)
+"""Every sub-command, in the order ``simlab --help`` shows them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-parser per entry of :data:`COMMANDS`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose ``error`` raises :class:`UsageError` rather than exiting.
+    """
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Simulate the market for open-weight vs closed AI models: shares, prices "
+            "and whether capex pays back, under uncertainty."
+        ),
+        epilog="exit codes: 0 ok, 2 bad input, 1 internal error (SIMLAB_DEBUG=1 for a traceback)",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for command in COMMANDS:
+        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(child)
+        child.set_defaults(handler=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``simlab`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 bad input, 1 internal error.
+    """
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get("SIMLAB_DEBUG", "") == "1"
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            try:
+                args = build_parser().parse_args(args_in)
+            except SystemExit as done:  # --help and --version print and exit
+                return int(done.code or 0)
+            if args.command is None:
+                names = ", ".join(c.name for c in COMMANDS)
+                raise UsageError(f"{PROG}: error: no command given (choose from {names})")
+            return int(args.handler(args))
+        except UsageError as exc:
+            return _fail(str(exc), EXIT_USAGE, debug=False)
+        except SimlabError as exc:
+            return _fail(f"{PROG}: error: {exc}", EXIT_USAGE, debug=debug)
+        except KeyboardInterrupt:
+            return _fail(f"{PROG}: interrupted", 130, debug=False)
+        except BrokenPipeError:  # e.g. `simlab list | head -1`: the reader has gone
+            _silence_stdout()
+            return EXIT_OK
+        except Exception as exc:
+            return _fail(
+                f"{PROG}: internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL, debug=debug
+            )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _fail(message: str, code: int, *, debug: bool) -> int:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    print(_one_line(message), file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        pass
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one ``simlab: warning: ...`` line, without the source line."""
+    print(_one_line(f"{PROG}: warning: {message}"), file=sys.stderr)
+
+
+def _print_table(headers: list[str], rows: list[list[str]], out: TextIO) -> None:
+    """Print left-aligned columns separated by two spaces, with a rule under the header."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    print(line(headers), file=out)
+    print(line(["-" * w for w in widths]), file=out)
+    for row in rows:
+        print(line(row), file=out)

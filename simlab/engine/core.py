@@ -1,0 +1,635 @@
+"""The batched discrete-event engine: one ``simpy.Environment`` runs a block of draws.
+
+Within a step ``k`` (simulation time ``k`` to ``k + 1``, in steps), the order is fixed:
+
+1. ``k + 0.25``: each provider's pricing rule (drift, cost-plus, share defense, follow);
+2. ``k + 0.40``: projected releases;
+3. ``k + 0.50``: scheduled events in file order (entry, exit, release, price, shock);
+4. ``k + 0.75``: market clearing (adoption, choice, capacity, spill-over) and recording.
+
+So a scheduled price event overrides the pricing rule in its step, and everything that
+happens at a date is seen by that date's clearing. An event whose date differs by draw is
+grouped by step: one simpy event per distinct step, carrying the mask of its draws.
+
+State arrays have the draw axis last (see :mod:`simlab.engine.state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simlab.engine.state import BlockValues
+from simlab.errors import ScenarioError, SimulationError
+from simlab.market import bass_cdf, bass_time, capex_schedule, quality_value
+from simlab.scenario.load import Scenario
+from simlab.scenario.schema import (
+    CapexEvent,
+    EntryEvent,
+    ExitEvent,
+    PriceEvent,
+    ReleaseEvent,
+    ShockEvent,
+)
+
+__all__ = ["BlockRecord", "run_block"]
+
+_SEG_PARAMS = (
+    "potential",
+    "growth",
+    "adoption0",
+    "bass_p",
+    "bass_q",
+    "elasticity",
+    "beta_quality",
+    "beta_price",
+    "need",
+    "kappa",
+    "pref_open",
+    "switching_time",
+    "leakage",
+)
+_PROV_PARAMS = (
+    "quality",
+    "price_in",
+    "price_out",
+    "cost",
+    "cost_decline",
+    "opex",
+    "opex_growth",
+    "training_cost",
+    "cash",
+    "xi",
+    "pricing.drift",
+    "pricing.markup",
+    "pricing.review",
+    "pricing.trigger",
+    "pricing.cut",
+    "pricing.lag",
+    "pricing.floor",
+    "pricing.ratio",
+)
+
+
+@dataclass
+class BlockRecord:
+    """What one block of draws leaves behind: per-step arrays, laid out (time, X, draw)."""
+
+    served: np.ndarray  # (T, P, B) tokens per month
+    price: np.ndarray  # (T, P, B) blended list price, USD per M tokens
+    cost: np.ndarray  # (T, P, B) serving cost, USD per M tokens
+    share: np.ndarray  # (T, P, B) share of all tokens (incl. self-hosted)
+    quality: np.ndarray  # (T, P, B)
+    opex: np.ndarray  # (T, P, B) USD per step
+    training: np.ndarray  # (T, P, B) USD per step
+    capex: np.ndarray  # (T, P, B) USD per step
+    depreciation: np.ndarray  # (T, P, B) USD per step
+    capacity: np.ndarray  # (T, P, B) tokens per month (inf: unlimited)
+    unmet: np.ndarray  # (T, B) tokens per month
+    demand: np.ndarray  # (T, B) paid tokens per month
+    adoption: np.ndarray | None = None  # (T, S, B)
+    volume: np.ndarray | None = None  # (T, S, B)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Block:
+    """The state of one block and the processes that advance it."""
+
+    def __init__(self, scenario: Scenario, values: BlockValues, paths: bool) -> None:
+        self.sc = scenario
+        self.v = values
+        self.paths = paths
+        spec = scenario.spec
+        self.S, self.P, self.B = len(scenario.segments), len(scenario.providers), values.draws
+        self.T = scenario.n_steps
+        self.dt = scenario.dt
+        S, P, B, T = self.S, self.P, self.B, self.T
+        segs, provs = scenario.segments, scenario.providers
+        self.prov_index = {name: i for i, name in enumerate(provs)}
+        self.seg_index = {name: i for i, name in enumerate(segs)}
+
+        def seg(name: str) -> np.ndarray:
+            return np.stack([values[f"segments.{s}.{name}"] for s in segs])
+
+        def prov(name: str) -> np.ndarray:
+            return np.stack([values[f"providers.{p}.{name}"] for p in provs])
+
+        self.seg = {name: seg(name) for name in _SEG_PARAMS}
+        self.prov = {name: prov(name) for name in _PROV_PARAMS}
+        self.is_open = np.array([spec.providers[p].kind == "open" for p in provs])
+        self.regions = scenario.regions
+        region_of = [self.regions.index(spec.providers[p].region) for p in provs]
+        # Region preferences, (S, R, B); zero where a segment states none.
+        self.pref_region = np.zeros((S, len(self.regions), B))
+        for i, s in enumerate(segs):
+            for r, region in enumerate(self.regions):
+                got = values.get(f"segments.{s}.pref_region.{region}")
+                if got is not None:
+                    self.pref_region[i, r] = got
+        self.region_of = np.array(region_of)
+        self.input_share = values["market.input_share"][None, :]  # (1, B)
+
+        # Capacity: inf where unlimited; multiplied by shocks; capex adds on top.
+        cap = np.full((P, B), np.inf)
+        for i, p in enumerate(provs):
+            got = values.get(f"providers.{p}.capacity")
+            if got is not None:
+                cap[i] = got
+        self.base_capacity = cap
+        self.capex_spend = np.zeros((T, P, B))
+        self.capex_capacity = np.zeros((T, P, B))
+        self.depreciation = np.zeros((T, P, B))
+        self._schedule_capex()
+        self.limited = bool(np.isfinite(cap).any())
+
+        # Mutable state, (X, B) or (S, P, B).
+        self.quality = self.prov["quality"].copy()
+        self.price_in = self.prov["price_in"].copy()
+        self.price_out = self.prov["price_out"].copy()
+        self.cost = self.prov["cost"].copy()
+        self.opex_level = self.prov["opex"].copy()
+        self.level = self.seg["potential"].copy()
+        self.available = np.ones((S, P, B), dtype=bool)
+        for event in spec.events.values():
+            if isinstance(event, EntryEvent):
+                for name in event.provider:
+                    self.available[:, self.prov_index[name], :] = False
+        self.bass_time = bass_time(self.seg["adoption0"], self.seg["bass_p"], self.seg["bass_q"])
+        self.shares = np.zeros((S, P, B))
+        self.last_share = np.zeros((P, B))
+        self.price_paid = np.zeros((S, B))
+        self.price_ref = np.zeros((S, B))
+        self.base_utility = np.zeros((S, P, B))
+        self.switch_rate = np.zeros((S, B))
+        self.paid_fraction = np.zeros((S, P, B))
+        self.dirty_utility = self.dirty_switch = self.dirty_paid = True
+
+        # Share defense and pricing rule groups.
+        rules = [spec.providers[p].pricing.rule for p in provs]
+        self.drifting = np.array([r in ("fixed", "share_defense") for r in rules])
+        self.cost_plus = np.flatnonzero(np.array([r == "cost_plus" for r in rules]))
+        self.defenders = np.flatnonzero(np.array([r == "share_defense" for r in rules]))
+        self.followers = self._follow_order()
+        nd = len(self.defenders)
+        self.review_steps = np.maximum(
+            1, np.rint(self.prov["pricing.review"][self.defenders] / self.dt)
+        ).astype(np.int64)
+        self.lag_steps = np.rint(self.prov["pricing.lag"][self.defenders] / self.dt).astype(
+            np.int64
+        )
+        self.last_review = np.zeros((nd, B), dtype=np.int64)
+        self.ref_share = np.full((nd, B), np.nan)
+        self.cut_due = np.full((nd, B), -1, dtype=np.int64)
+
+        # Records.
+        self.rec_served = np.zeros((T, P, B))
+        self.rec_price = np.zeros((T, P, B))
+        self.rec_cost = np.zeros((T, P, B))
+        self.rec_share = np.zeros((T, P, B))
+        self.rec_quality = np.zeros((T, P, B))
+        self.rec_opex = np.zeros((T, P, B))
+        self.rec_training = np.zeros((T, P, B))
+        self.rec_capacity = np.zeros((T, P, B))
+        self.rec_unmet = np.zeros((T, B))
+        self.rec_demand = np.zeros((T, B))
+        self.rec_adoption = np.zeros((T, S, B)) if paths else None
+        self.rec_volume = np.zeros((T, S, B)) if paths else None
+        self.step = 0
+
+    # ------------------------------------------------------------- set-up
+    def _follow_order(self) -> list[tuple[int, int]]:
+        spec, provs = self.sc.spec, self.sc.providers
+        pending = {
+            i: self.prov_index[spec.providers[p].pricing.target or ""]
+            for i, p in enumerate(provs)
+            if spec.providers[p].pricing.rule == "follow"
+        }
+        order: list[tuple[int, int]] = []
+        done: set[int] = set()
+        while pending:
+            ready = [i for i, t in pending.items() if t not in pending]
+            if not ready:
+                names = ", ".join(provs[i] for i in pending)
+                raise ScenarioError(
+                    f"{self.sc.origin}: providers.*.pricing.target: 'follow' rules form a "
+                    f"cycle among {names}"
+                )
+            for i in ready:
+                order.append((i, pending.pop(i)))
+                done.add(i)
+        return order
+
+    def _schedule_capex(self) -> None:
+        sc, v, T, dt = self.sc, self.v, self.T, self.dt
+        t_years = np.arange(T) * dt
+        for key, event in sc.spec.events.items():
+            if not isinstance(event, CapexEvent):
+                continue
+            p = self.prov_index[event.provider]
+            base = f"events.{key}"
+            prefix = f"providers.{event.provider}"
+            lead_path = f"{base}.lead" if event.lead is not None else f"{prefix}.capex_lead"
+            life_path = f"{base}.life" if event.life is not None else f"{prefix}.capex_life"
+            unit0 = v[f"{prefix}.capacity_cost"][:, None]
+            decline = v[f"{prefix}.capacity_cost_decline"][:, None]
+            unit_cost = unit0 * np.exp(t_years[None, :] * np.log1p(-decline))
+            start = sc.step_of_days(v[f"{base}.date"])
+            spend, capacity, dep = capex_schedule(
+                v[f"{base}.amount"],
+                start,
+                np.rint(v[f"{base}.years"] / dt),
+                np.rint(v[lead_path] / dt),
+                np.rint(v[life_path] / dt),
+                unit_cost,
+                T,
+            )
+            self.capex_spend[:, p, :] += spend.T
+            self.capex_capacity[:, p, :] += capacity.T
+            self.depreciation[:, p, :] += dep.T
+            if np.isinf(self.base_capacity[p]).any():
+                self.base_capacity[p] = np.where(
+                    np.isinf(self.base_capacity[p]), 0.0, self.base_capacity[p]
+                )
+
+    # ------------------------------------------------------------ helpers
+    def blended(self) -> np.ndarray:
+        w = self.input_share
+        return w * self.price_in + (1.0 - w) * self.price_out
+
+    def _refresh(self) -> None:
+        seg = self.seg
+        if self.dirty_utility:
+            h = quality_value(
+                self.quality[None, :, :], seg["need"][:, None, :], seg["kappa"][:, None, :]
+            )
+            region = self.pref_region[:, self.region_of, :]
+            u = seg["beta_quality"][:, None, :] * h + region
+            u += seg["pref_open"][:, None, :] * self.is_open[None, :, None]
+            u += self.prov["xi"][None, :, :]
+            self.base_utility = np.where(self.available, u, -np.inf)
+            self.dirty_utility = False
+        if self.dirty_switch:
+            self.switch_rate = -np.expm1(-self.dt / seg["switching_time"])
+            self.dirty_switch = False
+        if self.dirty_paid:
+            self.paid_fraction = 1.0 - seg["leakage"][:, None, :] * self.is_open[None, :, None]
+            self.dirty_paid = False
+
+    def _target(self, log_price: np.ndarray) -> np.ndarray:
+        u = self.base_utility - self.seg["beta_price"][:, None, :] * log_price[None, :, :]
+        top = u.max(axis=1, keepdims=True)
+        empty = np.isneginf(top)
+        if empty.any():
+            top = np.where(empty, 0.0, top)
+        e = np.exp(u - top)
+        total = e.sum(axis=1, keepdims=True)
+        if empty.any():
+            return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+        return e / total
+
+    # ---------------------------------------------------------- processes
+    def clock(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
+        yield env.timeout(0.75)
+        for k in range(self.T):
+            self.step = k
+            self.clear(k)
+            yield env.timeout(1.0)
+
+    def pricing(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
+        yield env.timeout(0.25)
+        for k in range(self.T):
+            self.reprice(k)
+            yield env.timeout(1.0)
+
+    def releases(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
+        spec, v, dt = self.sc.spec, self.v, self.dt
+        plans = []
+        for name, prov in spec.providers.items():
+            if prov.releases is None:
+                continue
+            base = f"providers.{name}.releases"
+            first = self.sc.step_of_days(v[f"{base}.first"])
+            every = np.maximum(1, np.rint(v[f"{base}.cadence"] / dt)).astype(np.int64)
+            plans.append((self.prov_index[name], prov.releases.mode, base, first, every))
+        if not plans:
+            return
+        yield env.timeout(0.40)
+        closed = ~self.is_open
+        for k in range(self.T):
+            for p, mode, base, first, every in plans:
+                due = (k >= first) & ((k - first) % every == 0)
+                if not due.any():
+                    continue
+                q = self.quality[p]
+                if mode == "step":
+                    new = q + v[f"{base}.step"]
+                elif mode == "catch_up":
+                    best = self.quality[closed].max(axis=0) if closed.any() else q
+                    new = q + v[f"{base}.catch_up"] * np.maximum(best - q, 0.0)
+                else:
+                    best_open = self.quality[self.is_open].max(axis=0) if self.is_open.any() else q
+                    new = np.maximum(q, (1.0 + v[f"{base}.lead"]) * best_open)
+                self.quality[p] = np.where(due, new, q)
+                years = k * dt
+                cost = v[f"{base}.training_cost"] * np.exp(
+                    years * np.log1p(v[f"{base}.training_growth"])
+                )
+                self.rec_training[k, p] += np.where(due, cost, 0.0)
+                self.dirty_utility = True
+            yield env.timeout(1.0)
+
+    def timeline(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
+        sc, v = self.sc, self.v
+        todo: list[tuple[int, int, Callable[[np.ndarray, int], None]]] = []
+        for order, (key, event) in enumerate(sc.spec.events.items()):
+            if isinstance(event, CapexEvent):
+                continue  # delivered in closed form; see _schedule_capex
+            steps = np.maximum(sc.step_of_days(v[f"events.{key}.date"]), 0)
+            handler = self._handler(key, event)
+            for step in np.unique(steps[steps < self.T]):
+                todo.append((int(step), order, _masked(handler, steps == step)))
+        todo.sort(key=lambda item: (item[0], item[1]))
+        now = 0.0
+        for step, _, apply in todo:
+            when = step + 0.5
+            if when > now:
+                yield env.timeout(when - now)
+                now = when
+            apply(np.empty(0), step)
+
+    # ------------------------------------------------------------- events
+    def _handler(self, key: str, event: object) -> Callable[[np.ndarray, int], None]:
+        v, base = self.v, f"events.{key}"
+        if isinstance(event, EntryEvent | ExitEvent):
+            idx = [self.prov_index[n] for n in event.provider]
+            segs = (
+                [self.seg_index[s] for s in event.segments]
+                if isinstance(event, ExitEvent) and event.segments is not None
+                else list(range(self.S))
+            )
+            enter = isinstance(event, EntryEvent)
+
+            def flip(mask: np.ndarray, step: int) -> None:
+                for p in idx:
+                    for s in segs:
+                        self.available[s, p, mask] = enter
+                        if not enter:
+                            self.shares[s, p, mask] = 0.0
+                if not enter:
+                    total = self.shares.sum(axis=1, keepdims=True)
+                    np.divide(self.shares, total, out=self.shares, where=total > 0)
+                self.dirty_utility = True
+
+            return flip
+        if isinstance(event, ReleaseEvent | PriceEvent):
+            p = self.prov_index[event.provider]
+            quality = v.get(f"{base}.quality")
+            price_in = v.get(f"{base}.price_in")
+            price_out = v.get(f"{base}.price_out")
+            training = v.get(f"{base}.training_cost")
+
+            def release(mask: np.ndarray, step: int) -> None:
+                if quality is not None:
+                    self.quality[p, mask] = quality[mask]
+                    self.dirty_utility = True
+                if price_in is not None:
+                    self.price_in[p, mask] = price_in[mask]
+                if price_out is not None:
+                    self.price_out[p, mask] = price_out[mask]
+                if training is not None:
+                    self.rec_training[step, p, mask] += training[mask]
+
+            return release
+        assert isinstance(event, ShockEvent)  # validated by the loader
+        return self._shock_handler(event, v[f"{base}.value"])
+
+    def _shock_handler(
+        self, event: ShockEvent, value: np.ndarray
+    ) -> Callable[[np.ndarray, int], None]:
+        section, owner, *rest = event.path.split(".")
+        name = ".".join(rest)
+        op = event.op
+
+        def combine(old: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            if op == "set":
+                return value[mask]
+            if op == "multiply":
+                return old * value[mask]
+            return old + value[mask]
+
+        if section == "segments":
+            s = self.seg_index[owner]
+
+            def seg_shock(mask: np.ndarray, step: int) -> None:
+                if name.startswith("pref_region."):
+                    r = self.regions.index(name.split(".")[1])
+                    self.pref_region[s, r, mask] = combine(self.pref_region[s, r, mask], mask)
+                elif name == "potential":
+                    self.level[s, mask] = combine(self.level[s, mask], mask)
+                elif name in ("bass_p", "bass_q"):
+                    p, q = self.seg["bass_p"][s, mask], self.seg["bass_q"][s, mask]
+                    adopted = bass_cdf(self.bass_time[s, mask], p, q)
+                    self.seg[name][s, mask] = combine(self.seg[name][s, mask], mask)
+                    p, q = self.seg["bass_p"][s, mask], self.seg["bass_q"][s, mask]
+                    self.bass_time[s, mask] = bass_time(adopted, p, q)
+                else:
+                    self.seg[name][s, mask] = combine(self.seg[name][s, mask], mask)
+                self.dirty_utility = self.dirty_switch = self.dirty_paid = True
+
+            return seg_shock
+        p = self.prov_index[owner]
+        target = {
+            "quality": self.quality,
+            "cost": self.cost,
+            "capacity": self.base_capacity,
+            "opex": self.opex_level,
+        }.get(name)
+
+        def prov_shock(mask: np.ndarray, step: int) -> None:
+            array = target if target is not None else self.prov[name]
+            array[p, mask] = combine(array[p, mask], mask)
+            self.dirty_utility = True
+
+        return prov_shock
+
+    # ------------------------------------------------------------ pricing
+    def reprice(self, k: int) -> None:
+        prov, dt = self.prov, self.dt
+        if k > 0:
+            drift = np.exp(dt * np.log1p(prov["pricing.drift"]))
+            drift = np.where(self.drifting[:, None], drift, 1.0)
+            self.price_in *= drift
+            self.price_out *= drift
+        if len(self.cost_plus):
+            i = self.cost_plus
+            target = self.cost[i] * (1.0 + prov["pricing.markup"][i])
+            scale = target / self.blended()[i]
+            self.price_in[i] *= scale
+            self.price_out[i] *= scale
+        if len(self.defenders) and k > 0:
+            self._defend(k)
+        for i, t in self.followers:
+            ratio = prov["pricing.ratio"][i]
+            self.price_in[i] = ratio * self.price_in[t]
+            self.price_out[i] = ratio * self.price_out[t]
+
+    def _defend(self, k: int) -> None:
+        d, prov = self.defenders, self.prov
+        share = self.last_share[d]
+        due = (k - self.last_review) >= self.review_steps
+        fell = due & (share < self.ref_share * (1.0 - prov["pricing.trigger"][d]))
+        schedule = fell & (self.cut_due < 0)
+        self.cut_due = np.where(schedule, k + self.lag_steps, self.cut_due)
+        self.ref_share = np.where(due, share, self.ref_share)
+        self.last_review = np.where(due, k, self.last_review)
+        cut_now = self.cut_due == k
+        if cut_now.any():
+            price = self.blended()[d]
+            floor = self.cost[d] * (1.0 + prov["pricing.floor"][d])
+            new = np.maximum(price * (1.0 - prov["pricing.cut"][d]), floor)
+            scale = np.where(cut_now, np.minimum(new / price, 1.0), 1.0)
+            self.price_in[d] *= scale
+            self.price_out[d] *= scale
+            self.cut_due = np.where(cut_now, -1, self.cut_due)
+
+    # ------------------------------------------------------------ clearing
+    def clear(self, k: int) -> None:
+        seg, dt = self.seg, self.dt
+        self._refresh()
+        price = self.blended()
+        log_price = np.log(price)
+        target = self._target(log_price)
+        if k == 0:
+            self.shares = target
+            self.price_paid = (target * price[None]).sum(axis=1)
+            ref = {i: self.v.get(f"segments.{s}.price_ref") for i, s in enumerate(self.sc.segments)}
+            self.price_ref = np.stack(
+                [ref[i] if ref[i] is not None else self.price_paid[i] for i in range(self.S)]
+            )
+        else:
+            self.shares = self.shares + self.switch_rate[:, None, :] * (target - self.shares)
+        adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
+        factor = np.exp(-seg["elasticity"] * np.log(self.price_paid / self.price_ref))
+        volume = self.level * adoption * factor
+        demand = volume[:, None, :] * self.shares  # (S, P, B)
+        total = demand.sum(axis=0)  # (P, B), incl. self-hosted
+        paid = (demand * self.paid_fraction).sum(axis=0)
+        all_tokens = total.sum(axis=0)
+        share = np.divide(total, all_tokens, out=np.zeros_like(total), where=all_tokens > 0)
+        capacity = self.base_capacity + self.capex_capacity[k]
+        if self.limited:
+            served = np.minimum(paid, capacity)
+            excess = (paid - served).sum(axis=0)
+            spare = capacity - served
+            weight = np.where(spare > 0, paid, 0.0)
+            wsum = weight.sum(axis=0)
+            offer = np.divide(excess * weight, wsum, out=np.zeros_like(weight), where=wsum > 0)
+            served = served + np.minimum(offer, spare)
+            unmet = np.maximum(paid.sum(axis=0) - served.sum(axis=0), 0.0)
+        else:
+            served, unmet = paid, np.zeros(self.B)
+        # Record.
+        self.rec_served[k] = served
+        self.rec_price[k] = price
+        self.rec_cost[k] = self.cost
+        self.rec_share[k] = share
+        self.rec_quality[k] = self.quality
+        self.rec_capacity[k] = capacity
+        self.rec_opex[k] = self.opex_level * dt
+        self.rec_unmet[k] = unmet
+        self.rec_demand[k] = paid.sum(axis=0)
+        if self.rec_adoption is not None and self.rec_volume is not None:
+            self.rec_adoption[k] = adoption
+            self.rec_volume[k] = volume
+        # Advance what moves with time to the next step.
+        self.last_share = share
+        self.price_paid = (self.shares * price[None]).sum(axis=1)
+        self.bass_time = self.bass_time + dt
+        self.level = self.level * np.exp(dt * np.log1p(seg["growth"]))
+        self.cost = self.cost * np.exp(dt * np.log1p(-self.prov["cost_decline"]))
+        self.opex_level = self.opex_level * np.exp(dt * np.log1p(self.prov["opex_growth"]))
+
+    # ----------------------------------------------------------------- run
+    def run(self) -> BlockRecord:
+        env = simpy.Environment()
+        env.process(self.clock(env))
+        env.process(self.pricing(env))
+        env.process(self.releases(env))
+        env.process(self.timeline(env))
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            env.run(until=self.T)
+        self._check_finite()
+        return BlockRecord(
+            served=self.rec_served,
+            price=self.rec_price,
+            cost=self.rec_cost,
+            share=self.rec_share,
+            quality=self.rec_quality,
+            opex=self.rec_opex,
+            training=self.rec_training,
+            capex=self.capex_spend,
+            depreciation=self.depreciation,
+            capacity=self.rec_capacity,
+            unmet=self.rec_unmet,
+            demand=self.rec_demand,
+            adoption=self.rec_adoption,
+            volume=self.rec_volume,
+        )
+
+    def _check_finite(self) -> None:
+        for name, array in (
+            ("price", self.rec_price),
+            ("served", self.rec_served),
+            ("share", self.rec_share),
+            ("cost", self.rec_cost),
+            ("unmet", self.rec_unmet),
+        ):
+            bad = ~np.isfinite(array)
+            if bad.any():
+                where = np.argwhere(bad)[0]
+                b, step = int(where[-1]), int(where[0])
+                draw = self.v.offset + b
+                row = self.v.row(b)
+                shown = (
+                    ", ".join(
+                        f"{k}={x:.6g}" for k, x in list(row.items())[:12] if k in self.sc.uncertain
+                    )
+                    or "point values"
+                )
+                raise SimulationError(
+                    f"{self.sc.origin}: draw {draw}: {name} became non-finite at step {step} "
+                    f"({self.sc.times[step]}); that draw's uncertain inputs: {shown}. "
+                    "Check extreme values (e.g. growth, elasticity, prices near 0)."
+                )
+
+
+def _masked(
+    handler: Callable[[np.ndarray, int], None], mask: np.ndarray
+) -> Callable[[np.ndarray, int], None]:
+    def apply(_: np.ndarray, step: int) -> None:
+        handler(mask, step)
+
+    return apply
+
+
+def run_block(scenario: Scenario, values: BlockValues, paths: bool = False) -> BlockRecord:
+    """Simulate one block of draws and return its per-step record.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    values : BlockValues
+        Every parameter path's value per draw.
+    paths : bool
+        Also record adoption and volume by segment.
+
+    Raises
+    ------
+    SimulationError
+        If any state becomes non-finite; the message names the draw and its inputs.
+    """
+    return _Block(scenario, values, paths).run()

@@ -1,0 +1,591 @@
+"""Load, validate and edit scenarios.
+
+A :class:`Scenario` is the validated, immutable form of a TOML scenario file. It knows
+its parameters by path (``providers.openai.price_in``), which is how sweeps, shocks,
+inputs tables and sensitivity analysis address them.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from simlab.errors import ScenarioError
+from simlab.scenario.catalog import scenario_path
+from simlab.scenario.params import Param, days_to_date, parse_date
+from simlab.scenario.schema import (
+    CapexEvent,
+    EntryEvent,
+    ExitEvent,
+    PriceEvent,
+    ReleaseEvent,
+    ScenarioSpec,
+    ShockEvent,
+    field_vocabulary,
+    iter_params,
+)
+
+__all__ = ["SHOCKABLE", "Scenario", "load_scenario"]
+
+#: Parameters a ``shock`` event may change during a run, relative to a segment or provider.
+SHOCKABLE = {
+    "segments": {
+        "potential",
+        "growth",
+        "bass_p",
+        "bass_q",
+        "elasticity",
+        "beta_quality",
+        "beta_price",
+        "need",
+        "kappa",
+        "pref_open",
+        "pref_region",
+        "switching_time",
+        "leakage",
+    },
+    "providers": {
+        "quality",
+        "cost",
+        "cost_decline",
+        "capacity",
+        "opex",
+        "xi",
+        "pricing.drift",
+        "pricing.markup",
+        "pricing.trigger",
+        "pricing.cut",
+        "pricing.floor",
+        "pricing.ratio",
+    },
+}
+
+_STEP_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
+_STEP_YEARS = {"week": 7.0 / 365.25, "month": 1.0 / 12.0, "quarter": 0.25}
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` into ``base``: tables merge, anything else replaces."""
+    out = dict(copy.deepcopy(base))
+    for key, value in over.items():
+        old = out.get(key)
+        # A table with 'dist' or 'value' is a leaf, not a table to merge into.
+        leaf = isinstance(value, Mapping) and ("dist" in value or "value" in value)
+        if isinstance(old, Mapping) and isinstance(value, Mapping) and not leaf:
+            out[key] = _merge(old, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _resolve_document(
+    doc: Mapping[str, Any], where: str, base_dir: Path | None, seen: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    parent_name = doc.get("extends")
+    if parent_name is None:
+        return dict(doc)
+    if not isinstance(parent_name, str):
+        raise ScenarioError(f"{where}: extends: must be a scenario name, got {parent_name!r}")
+    if parent_name in seen:
+        raise ScenarioError(f"{where}: extends: cycle through {' -> '.join((*seen, parent_name))}")
+    candidate = (base_dir / parent_name) if base_dir is not None else None
+    if candidate is not None and candidate.suffix == ".toml" and candidate.is_file():
+        parent_path = candidate
+    else:
+        try:
+            parent_path = scenario_path(parent_name)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}: extends: {exc}") from None
+    parent = _resolve_document(
+        _read_toml(parent_path), str(parent_path), parent_path.parent, (*seen, parent_name)
+    )
+    child = {k: v for k, v in doc.items() if k != "extends"}
+    merged = _merge(parent, child)
+    merged["extends"] = parent_name
+    # A variant does not inherit its parent's claims' or description's identity silently.
+    return merged
+
+
+def _loc_to_path(loc: Iterable[object]) -> str:
+    parts: list[str] = []
+    items = list(loc)
+    tags = {"entry", "exit", "release", "price", "capex", "shock"}
+    for i, item in enumerate(items):
+        # pydantic puts the discriminator tag of an event after its id; drop it.
+        if i == 2 and items[0] == "events" and item in tags:
+            continue
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif str(item).startswith("function-") or str(item) in {"str", "list[str]"}:
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _format_validation(exc: ValidationError, where: str) -> ScenarioError:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    path = _loc_to_path(first["loc"])
+    kind = first["type"]
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    value = first.get("input")
+    if kind == "extra_forbidden":
+        key = str(first["loc"][-1])
+        close = difflib.get_close_matches(key, sorted(field_vocabulary()), n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        text = f"{where}: {path}: unknown key{hint}"
+    elif kind == "missing":
+        text = f"{where}: {path}: required key is missing"
+    elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        text = (
+            f"{where}: {path}: event type must be one of entry, exit, release, price, "
+            f"capex, shock, got {value.get('type') if isinstance(value, Mapping) else value!r}"
+        )
+    else:
+        shown = value if not isinstance(value, Mapping | list) else None
+        got = f", got {shown!r}" if shown is not None and "got" not in msg else ""
+        text = f"{where}: {path}: {msg}{got}"
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return ScenarioError(text)
+
+
+def _month_index(day: _dt.date, start: _dt.date) -> int:
+    return (day.year - start.year) * 12 + (day.month - start.month)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario.
+
+    Build one with :func:`load_scenario` (a catalog name or a path) or
+    :meth:`Scenario.from_dict`. It is immutable; :meth:`with_values` returns an edited copy.
+
+    Attributes
+    ----------
+    spec : ScenarioSpec
+        The validated document.
+    origin : str
+        The file it came from, or ``"<dict>"``.
+    """
+
+    spec: ScenarioSpec
+    origin: str = "<dict>"
+    document: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    # ----------------------------------------------------------------- building
+    @classmethod
+    def from_dict(
+        cls, doc: Mapping[str, Any], origin: str = "<dict>", base_dir: Path | None = None
+    ) -> Scenario:
+        """Validate a scenario document (the parsed TOML) into a :class:`Scenario`.
+
+        Parameters
+        ----------
+        doc : mapping
+            The document, as ``tomllib`` would return it.
+        origin : str
+            Where it came from, for error messages.
+        base_dir : pathlib.Path, optional
+            Folder against which ``extends = "file.toml"`` is resolved.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the key path, the value and what is allowed.
+        """
+        if not isinstance(doc, Mapping):
+            raise ScenarioError(f"{origin}: a scenario must be a table, got {type(doc).__name__}")
+        resolved = _resolve_document(doc, origin, base_dir)
+        try:
+            spec = ScenarioSpec.model_validate(resolved)
+        except ValidationError as exc:
+            raise _format_validation(exc, origin) from None
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ScenarioError(f"{origin}: {exc}") from None
+        scenario = cls(spec=spec, origin=origin, document=resolved)
+        scenario._check_references()
+        return scenario
+
+    # ------------------------------------------------------------- identity
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        """The scenario's one-line title."""
+        return self.spec.title
+
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the resolved document: the scenario's identity in checkpoints."""
+        text = json.dumps(self.document, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Scenario {self.name!r}: {self.spec.start} to {self.spec.end}, "
+            f"{len(self.providers)} providers, {len(self.segments)} segments, "
+            f"{len(self.uncertain)} uncertain parameters>"
+        )
+
+    # ------------------------------------------------------------------ time
+    @cached_property
+    def start_date(self) -> _dt.date:
+        """The first day of the first step."""
+        return parse_date(self.spec.start)
+
+    @cached_property
+    def end_date(self) -> _dt.date:
+        """The first day after the horizon (``end`` is exclusive)."""
+        return parse_date(self.spec.end)
+
+    @property
+    def dt(self) -> float:
+        """The step length in years."""
+        return _STEP_YEARS[self.spec.step]
+
+    @cached_property
+    def n_steps(self) -> int:
+        """Number of market clearings from ``start`` up to ``end`` (exclusive)."""
+        return int(self.step_of_days(np.array([_days(self.end_date)]))[0])
+
+    @cached_property
+    def times(self) -> np.ndarray:
+        """The start date of each step, as ``datetime64[D]``."""
+        start = np.datetime64(self.start_date, "D")
+        if self.spec.step == "month":
+            months = np.datetime64(self.spec.start, "M") + np.arange(self.n_steps)
+            return months.astype("datetime64[D]")
+        if self.spec.step == "quarter":
+            months = np.datetime64(self.spec.start, "M") + 3 * np.arange(self.n_steps)
+            return months.astype("datetime64[D]")
+        return start + 7 * np.arange(self.n_steps)
+
+    def step_of_days(self, days: np.ndarray) -> np.ndarray:
+        """Map dates (float days since 1970-01-01) to the index of the step containing them.
+
+        A date inside a step takes effect at that step's start (events before clearing).
+        """
+        days = np.asarray(days, dtype=np.float64)
+        start = self.start_date
+        if self.spec.step == "week":
+            return np.floor((days - _days(start)) / 7.0).astype(np.int64)
+        d64 = days.astype("int64").astype("datetime64[D]")
+        months = d64.astype("datetime64[M]").astype(np.int64) - (
+            (start.year - 1970) * 12 + start.month - 1
+        )
+        if self.spec.step == "quarter":
+            return np.floor_divide(months, 3)
+        return months
+
+    # ------------------------------------------------------------ structure
+    @property
+    def providers(self) -> list[str]:
+        """Provider names, in file order."""
+        return list(self.spec.providers)
+
+    @property
+    def segments(self) -> list[str]:
+        """Segment names, in file order."""
+        return list(self.spec.segments)
+
+    @property
+    def regions(self) -> list[str]:
+        """Provider regions, in order of first appearance."""
+        return list(dict.fromkeys(p.region for p in self.spec.providers.values()))
+
+    @cached_property
+    def params(self) -> dict[str, Param]:
+        """Every numeric or date parameter by path, in file order."""
+        spec = self.spec
+        out: dict[str, Param] = {}
+        for section in ("market", "finance"):
+            out.update(iter_params(getattr(spec, section), section))
+        for section in ("segments", "providers", "events"):
+            for key, obj in getattr(spec, section).items():
+                out.update(iter_params(obj, f"{section}.{key}"))
+        return out
+
+    @cached_property
+    def uncertain(self) -> dict[str, Any]:
+        """The distributions of the uncertain parameters, by path."""
+        return {path: p.dist for path, p in self.params.items() if p.dist is not None}
+
+    def source_of(self, path: str) -> str:
+        """Return the source of a parameter, with reference keys expanded."""
+        param = self.params[path]
+        if param.source:
+            return self.source_of_text(param.source)
+        if param.assumption:
+            return f"assumption: {param.assumption}"
+        return ""
+
+    def source_of_text(self, source: str | None) -> str:
+        """Expand reference keys (``"A3"``, from ``[references]``) in a source text."""
+        if not source:
+            return ""
+        refs = self.spec.references
+        return "; ".join(refs.get(part.strip(), part.strip()) for part in source.split(";"))
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        """Every parameter as a table indexed by path.
+
+        Columns: ``value`` (the point value; dates as ISO text), ``distribution``
+        (empty when fixed), ``unit``, ``source``.
+        """
+        rows = []
+        for path, p in self.params.items():
+            rows.append(
+                {
+                    "path": path,
+                    "value": p.display() if p.is_date else p.value,
+                    "distribution": p.dist.describe() if p.dist is not None else "",
+                    "unit": p.unit or "",
+                    "source": self.source_of(path),
+                }
+            )
+        return pd.DataFrame(rows).set_index("path")
+
+    # --------------------------------------------------------------- editing
+    def with_values(self, values: Mapping[str, object]) -> Scenario:
+        """Return a copy with some parameters replaced, by path.
+
+        Parameters
+        ----------
+        values : mapping of str to number, date text or table
+            New values by parameter path, e.g. ``{"providers.openai.price_in": 2.0}``.
+            A table (``{"dist": "uniform", ...}``) replaces the distribution.
+
+        Raises
+        ------
+        ScenarioError
+            If a path is unknown or a value is not allowed there.
+        """
+        doc = copy.deepcopy(dict(self.document))
+        doc.pop("extends", None)
+        for path, value in values.items():
+            self._require_path(path)
+            parts = path.split(".")
+            node: dict[str, Any] = doc
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            old = node.get(parts[-1])
+            new: object = value
+            if isinstance(old, Mapping) and not isinstance(value, Mapping):
+                # Keep the source; the value is now fixed.
+                kept = {k: old[k] for k in ("source", "assumption", "unit", "note") if k in old}
+                new = {"value": value, **kept} if kept else value
+            if isinstance(new, _dt.date | np.datetime64):
+                new = str(new)
+            if isinstance(new, np.generic):
+                new = new.item()
+            node[parts[-1]] = new
+        return Scenario.from_dict(doc, origin=f"{self.origin} (edited)")
+
+    def _require_path(self, path: str) -> None:
+        if path in self.params:
+            return
+        close = difflib.get_close_matches(path, list(self.params), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(
+            f"{self.origin}: unknown parameter path {path!r}{hint} "
+            "(see Scenario.parameters for every path)"
+        )
+
+    # ----------------------------------------------------------- validation
+    def _fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.origin}: {path}: {message}")
+
+    def _check_date(self, path: str, param: Param) -> None:
+        lo, hi = _days(self.start_date), _days(self.end_date)
+        ends = [param.value]
+        if param.dist is not None:
+            ends.extend(param.dist.support())
+        for day in ends:
+            if not (lo <= day < hi):
+                raise self._fail(
+                    path,
+                    f"date {days_to_date(day).isoformat()} is outside the horizon "
+                    f"{self.spec.start} to {self.spec.end} (end exclusive)",
+                )
+
+    def _check_references(self) -> None:
+        spec = self.spec
+        if self.end_date <= self.start_date:
+            raise self._fail("end", f"must be after start {spec.start!r}, got {spec.end!r}")
+        if self.n_steps < 1:
+            raise self._fail("end", "the horizon holds no step")
+        providers, segments = set(spec.providers), set(spec.segments)
+        regions = set(self.regions)
+
+        def known_provider(path: str, name: str) -> None:
+            if name not in providers:
+                close = difflib.get_close_matches(name, sorted(providers), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise self._fail(
+                    path,
+                    f"unknown provider {name!r}{hint} (providers: {', '.join(spec.providers)})",
+                )
+
+        for seg_name, seg in spec.segments.items():
+            for region in seg.pref_region:
+                if region not in regions:
+                    raise self._fail(
+                        f"segments.{seg_name}.pref_region.{region}",
+                        f"unknown region {region!r} (provider regions: {', '.join(self.regions)})",
+                    )
+        for name, prov in spec.providers.items():
+            rule = prov.pricing
+            if rule.rule == "follow":
+                if rule.target is None:
+                    raise self._fail(f"providers.{name}.pricing.target", "rule 'follow' needs one")
+                known_provider(f"providers.{name}.pricing.target", rule.target)
+                if rule.target == name:
+                    raise self._fail(f"providers.{name}.pricing.target", "cannot follow itself")
+            if prov.releases is not None:
+                self._check_date(f"providers.{name}.releases.first", prov.releases.first)
+        for key, event in spec.events.items():
+            base = f"events.{key}"
+            self._check_date(f"{base}.date", event.date)
+            if isinstance(event, EntryEvent | ExitEvent):
+                for name in event.provider:
+                    known_provider(f"{base}.provider", name)
+            if isinstance(event, ReleaseEvent | PriceEvent | CapexEvent):
+                known_provider(f"{base}.provider", event.provider)
+            if isinstance(event, ExitEvent) and event.segments is not None:
+                for seg_name in event.segments:
+                    if seg_name not in segments:
+                        raise self._fail(
+                            f"{base}.segments",
+                            f"unknown segment {seg_name!r} (segments: {', '.join(segments)})",
+                        )
+            if isinstance(event, PriceEvent) and event.price_in is None and event.price_out is None:
+                raise self._fail(base, "a price event needs price_in, price_out or both")
+            if isinstance(event, CapexEvent):
+                if spec.providers[event.provider].capacity_cost is None:
+                    raise self._fail(
+                        f"providers.{event.provider}.capacity_cost",
+                        f"needed by capex event {key!r} (USD per token/month of capacity)",
+                    )
+            if isinstance(event, ShockEvent):
+                self._check_shock(base, event)
+        entries = [e for e in spec.events.values() if isinstance(e, EntryEvent)]
+        entered = [n for e in entries for n in e.provider]
+        if len(entered) != len(set(entered)):
+            raise self._fail("events", "a provider has more than one entry event")
+        for corr_i, corr in enumerate(spec.correlations):
+            for path in corr.paths:
+                if path not in self.params:
+                    self._require_path(path)
+                if self.params[path].dist is None:
+                    raise self._fail(
+                        f"correlations[{corr_i}].paths",
+                        f"{path!r} is fixed; only uncertain parameters can be correlated",
+                    )
+        if spec.correlations:
+            from simlab.uncertainty.correlation import correlation_matrix
+
+            names = list(self.uncertain)
+            pairs = [(c.paths[0], c.paths[1], c.rho) for c in spec.correlations]
+            try:
+                correlation_matrix(pairs, names)
+            except ValueError as exc:
+                raise self._fail("correlations", str(exc)) from None
+        if spec.claims:
+            from simlab.claims import parse_claim
+
+            for key, claim in spec.claims.items():
+                try:
+                    parse_claim(claim.expr, self)
+                except ScenarioError as exc:
+                    raise self._fail(f"claims.{key}.expr", str(exc)) from None
+
+    def _check_shock(self, base: str, event: ShockEvent) -> None:
+        parts = event.path.split(".")
+        ok = False
+        if len(parts) >= 3 and parts[0] in SHOCKABLE:
+            section, owner, rest = parts[0], parts[1], ".".join(parts[2:])
+            table = self.spec.segments if section == "segments" else self.spec.providers
+            top = rest.split(".")[0] if section == "segments" else rest
+            ok = owner in table and top in SHOCKABLE[section]
+            if ok and section == "segments" and top == "pref_region":
+                ok = len(parts) == 4 and parts[3] in self.regions
+            if ok and section == "providers" and rest == "capacity":
+                ok = self.spec.providers[owner].capacity is not None
+        if not ok:
+            allowed = (
+                ", ".join(sorted(SHOCKABLE["segments"]))
+                + " | "
+                + ", ".join(sorted(SHOCKABLE["providers"]))
+            )
+            raise self._fail(
+                f"{base}.path",
+                f"cannot shock {event.path!r}; a shock path is segments.NAME.X or "
+                f"providers.NAME.Y with X, Y in: {allowed} (a provider's capacity only if "
+                "it has one; pref_region needs a region, e.g. pref_region.cn)",
+            )
+        if math.isnan(event.value.value):
+            raise self._fail(f"{base}.value", "must be finite")
+
+
+def _days(day: _dt.date) -> float:
+    return float((day - _dt.date(1970, 1, 1)).days)
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a scenario from the catalog or from a TOML file.
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        A catalog name (``"baseline-2025"``; see :func:`list_scenarios`) or a file path.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not TOML, or breaks the schema; the message names the
+        file, the key path, the value and what is allowed.
+
+    Examples
+    --------
+    >>> import simlab
+    >>> sc = simlab.load_scenario("baseline-2025")
+    >>> sc.parameters.loc["providers.openai.price_in", "value"]
+    np.float64(1.25)
+    """
+    path = scenario_path(name_or_path)
+    return Scenario.from_dict(_read_toml(path), origin=str(path), base_dir=path.parent)

@@ -1,0 +1,323 @@
+"""The scenario schema: typed, immutable objects validated from a TOML document.
+
+See ``docs/model.md`` for the meaning and unit of every field. Each numeric or date
+field is a :class:`~simlab.scenario.params.Param`, so it can carry a source and be a
+distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from simlab.scenario.params import Bounds, Param, param_validator, parse_date
+
+__all__ = [
+    "CapexEvent",
+    "EntryEvent",
+    "Event",
+    "ExitEvent",
+    "FinanceSpec",
+    "MarketSpec",
+    "PriceEvent",
+    "Pricing",
+    "Provider",
+    "ReleaseEvent",
+    "Releases",
+    "ScenarioSpec",
+    "Segment",
+    "ShockEvent",
+]
+
+
+def _p(
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    bounds = Bounds(low, high, low_open, high_open)
+    return Annotated[Param, BeforeValidator(param_validator(bounds))]
+
+
+Real = _p()
+Positive = _p(0.0, low_open=True)
+NonNeg = _p(0.0)
+Fraction = _p(0.0, 1.0)
+Decline = _p(0.0, 1.0, high_open=True)
+Growth = _p(-1.0, low_open=True)
+Date = Annotated[Param, BeforeValidator(param_validator(Bounds(), is_date=True))]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class MarketSpec(_Model):
+    """Market-wide settings."""
+
+    input_share: Fraction = Field(
+        default_factory=lambda: Param(0.75, assumption="3:1 input:output token mix")
+    )
+    """Share of input tokens in the blend of input and output prices."""
+
+
+class FinanceSpec(_Model):
+    """Discounting and terminal value."""
+
+    discount_rate: Positive = Field(default_factory=lambda: Param(0.10))
+    terminal_growth: Real = Field(default_factory=lambda: Param(0.02))
+    terminal_value: bool = True
+
+
+class Segment(_Model):
+    """A demand segment (consumer, developer, enterprise, public, ...)."""
+
+    potential: Positive
+    """Potential volume at the start, tokens per month."""
+    growth: Growth = Field(default_factory=lambda: Param(0.0))
+    """Yearly growth rate of the potential volume."""
+    adoption0: _p(0.0, 1.0, low_open=True, high_open=True)  # type: ignore[valid-type]
+    """Adoption (fraction of the potential) at the start."""
+    bass_p: Positive = Field(default_factory=lambda: Param(0.03))
+    bass_q: NonNeg = Field(default_factory=lambda: Param(0.38))
+    elasticity: NonNeg = Field(default_factory=lambda: Param(0.0))
+    price_ref: Positive | None = None
+    """Reference price (USD per million tokens) at which the volume factor is 1."""
+    beta_quality: NonNeg
+    beta_price: NonNeg
+    need: NonNeg
+    kappa: Fraction = Field(default_factory=lambda: Param(0.2))
+    pref_open: Real = Field(default_factory=lambda: Param(0.0))
+    pref_region: dict[str, Real] = Field(default_factory=dict)
+    switching_time: Positive = Field(default_factory=lambda: Param(0.5))
+    leakage: Fraction = Field(default_factory=lambda: Param(0.0))
+
+
+class Pricing(_Model):
+    """A provider's pricing rule; see docs/model.md, "Pricing pressure"."""
+
+    rule: Literal["fixed", "cost_plus", "share_defense", "follow"] = "fixed"
+    drift: Growth = Field(default_factory=lambda: Param(0.0))
+    """Yearly list-price drift (fixed and share_defense), e.g. -0.3."""
+    markup: NonNeg = Field(default_factory=lambda: Param(0.5))
+    review: Positive = Field(default_factory=lambda: Param(0.25))
+    trigger: Fraction = Field(default_factory=lambda: Param(0.05))
+    cut: Decline = Field(default_factory=lambda: Param(0.2))
+    lag: NonNeg = Field(default_factory=lambda: Param(0.083))
+    floor: NonNeg = Field(default_factory=lambda: Param(0.1))
+    target: str | None = None
+    ratio: Positive = Field(default_factory=lambda: Param(1.0))
+
+
+class Releases(_Model):
+    """Projected future releases: every ``cadence`` years from ``first``."""
+
+    mode: Literal["step", "catch_up", "lead"] = "step"
+    first: Date
+    cadence: Positive
+    step: NonNeg = Field(default_factory=lambda: Param(0.0))
+    """Quality added per release (mode ``step``)."""
+    catch_up: Fraction = Field(default_factory=lambda: Param(0.5))
+    """Fraction of the gap to the best closed model closed per release (``catch_up``)."""
+    lead: Real = Field(default_factory=lambda: Param(0.2))
+    """Quality held this fraction above the best open model (``lead``)."""
+    training_cost: NonNeg = Field(default_factory=lambda: Param(0.0))
+    training_growth: Growth = Field(default_factory=lambda: Param(0.0))
+    """Yearly growth of the training cost per release."""
+
+
+class Provider(_Model):
+    """A model provider: an open-weight or closed lab."""
+
+    label: str | None = None
+    kind: Literal["open", "closed"]
+    region: str
+    quality: NonNeg
+    price_in: Positive
+    price_out: Positive
+    cost: Positive
+    """Serving cost at the start, USD per million tokens (blended)."""
+    cost_decline: Decline = Field(default_factory=lambda: Param(0.0))
+    capacity: Positive | None = None
+    """Serving capacity at the start, tokens per month; none means unlimited."""
+    capacity_cost: Positive | None = None
+    """Capex per unit of capacity (USD per token/month) bought at the start."""
+    capacity_cost_decline: Decline = Field(default_factory=lambda: Param(0.0))
+    capex_lead: NonNeg = Field(default_factory=lambda: Param(1.0))
+    capex_life: Positive = Field(default_factory=lambda: Param(6.0))
+    opex: NonNeg = Field(default_factory=lambda: Param(0.0))
+    """Fixed operating cost, USD per year at the start."""
+    opex_growth: Growth = Field(default_factory=lambda: Param(0.0))
+    training_cost: NonNeg = Field(default_factory=lambda: Param(0.0))
+    """Training cost of the model it serves at the start, USD (for model ROI)."""
+    cash: Real = Field(default_factory=lambda: Param(0.0))
+    xi: Real = Field(default_factory=lambda: Param(0.0))
+    """Provider-specific utility (brand, ecosystem, distribution)."""
+    pricing: Pricing = Field(default_factory=Pricing)
+    releases: Releases | None = None
+
+
+def _names(raw: object) -> object:
+    return [raw] if isinstance(raw, str) else raw
+
+
+ProviderNames = Annotated[list[str], BeforeValidator(_names)]
+
+
+class _Event(_Model):
+    date: Date
+    note: str | None = None
+    source: str | None = None
+
+
+class EntryEvent(_Event):
+    """A provider becomes available (it is unavailable before)."""
+
+    type: Literal["entry"]
+    provider: ProviderNames
+
+
+class ExitEvent(_Event):
+    """Providers leave the market, or only some segments of it."""
+
+    type: Literal["exit"]
+    provider: ProviderNames
+    segments: list[str] | None = None
+
+
+class ReleaseEvent(_Event):
+    """A new model: quality, optionally prices and its training cost."""
+
+    type: Literal["release"]
+    provider: str
+    quality: NonNeg
+    price_in: Positive | None = None
+    price_out: Positive | None = None
+    training_cost: NonNeg | None = None
+
+
+class PriceEvent(_Event):
+    """A scheduled list-price change that overrides the pricing rule at its date."""
+
+    type: Literal["price"]
+    provider: str
+    price_in: Positive | None = None
+    price_out: Positive | None = None
+
+
+class CapexEvent(_Event):
+    """A capex commitment: ``amount`` USD spent evenly over ``years`` from ``date``."""
+
+    type: Literal["capex"]
+    provider: str
+    amount: Positive
+    years: Positive
+    lead: NonNeg | None = None
+    life: Positive | None = None
+
+
+class ShockEvent(_Event):
+    """Set, multiply or add to any segment or provider parameter from a date."""
+
+    type: Literal["shock"]
+    path: str
+    op: Literal["set", "multiply", "add"] = "set"
+    value: Real
+
+
+Event = Annotated[
+    EntryEvent | ExitEvent | ReleaseEvent | PriceEvent | CapexEvent | ShockEvent,
+    Field(discriminator="type"),
+]
+
+
+class Correlation(_Model):
+    """A rank correlation between two uncertain parameters (Iman-Conover)."""
+
+    paths: tuple[str, str]
+    rho: float = Field(gt=-1.0, lt=1.0)
+    source: str | None = None
+    assumption: str | None = None
+
+
+class Claim(_Model):
+    """A claim from the press, stated as a condition on metrics."""
+
+    text: str
+    expr: str
+    source: str | None = None
+
+
+class ScenarioSpec(_Model):
+    """The whole scenario document, validated."""
+
+    name: str
+    title: str
+    description: str = ""
+    extends: str | None = None
+    start: str
+    end: str
+    step: Literal["week", "month", "quarter"] = "month"
+    market: MarketSpec = Field(default_factory=MarketSpec)
+    finance: FinanceSpec = Field(default_factory=FinanceSpec)
+    references: dict[str, str] = Field(default_factory=dict)
+    segments: dict[str, Segment] = Field(min_length=1)
+    providers: dict[str, Provider] = Field(min_length=1)
+    events: dict[str, Event] = Field(default_factory=dict)
+    correlations: list[Correlation] = Field(default_factory=list)
+    claims: dict[str, Claim] = Field(default_factory=dict)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _month(cls, raw: object) -> str:
+        day = parse_date(raw)
+        return f"{day.year:04d}-{day.month:02d}"
+
+
+def field_vocabulary() -> set[str]:
+    """Every key the schema knows, for "did you mean" hints."""
+    names: set[str] = set()
+    models: list[type[BaseModel]] = [
+        ScenarioSpec,
+        MarketSpec,
+        FinanceSpec,
+        Segment,
+        Provider,
+        Pricing,
+        Releases,
+        EntryEvent,
+        ExitEvent,
+        ReleaseEvent,
+        PriceEvent,
+        CapexEvent,
+        ShockEvent,
+        Correlation,
+        Claim,
+    ]
+    for model in models:
+        names.update(model.model_fields)
+    names.update(("value", "dist", "source", "assumption", "unit", "note"))
+    return names
+
+
+def iter_params(obj: BaseModel, prefix: str = "") -> list[tuple[str, Param]]:
+    """Return ``(path, Param)`` for every numeric or date leaf below ``obj``, in file order."""
+    out: list[tuple[str, Param]] = []
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, Param):
+            out.append((path, value))
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), f"{path}.{name}" if path else name)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+
+    walk(obj, prefix)
+    return out

@@ -2,10 +2,11 @@
 
 Within a step ``k`` (simulation time ``k`` to ``k + 1``, in steps), the order is fixed:
 
-1. ``k + 0.25``: each provider's pricing rule (drift, cost-plus, share defense, follow);
+1. ``k + 0.25``: each provider's pricing rule (drift, cost-plus, share defense);
 2. ``k + 0.40``: projected releases;
 3. ``k + 0.50``: scheduled events in file order (entry, exit, release, price, shock);
-4. ``k + 0.75``: market clearing (adoption, choice, capacity, spill-over) and recording.
+4. ``k + 0.75``: ``follow`` rules (so a follower sees its target's price of this step),
+   then market clearing (adoption, choice, capacity, spill-over) and recording.
 
 So a scheduled price event overrides the pricing rule in its step, and everything that
 happens at a date is seen by that date's clearing. An event whose date differs by draw is
@@ -295,6 +296,7 @@ class _Block:
         yield env.timeout(0.75)
         for k in range(self.T):
             self.step = k
+            self.follow()
             self.clear(k)
             yield env.timeout(1.0)
 
@@ -316,6 +318,9 @@ class _Block:
             plans.append((self.prov_index[name], prov.releases.mode, base, first, every))
         if not plans:
             return
+        # "lead" releases look at the others' quality, so they go last within a step.
+        order = {"step": 0, "catch_up": 1, "lead": 2}
+        plans.sort(key=lambda plan: order[plan[1]])
         yield env.timeout(0.40)
         closed = ~self.is_open
         for k in range(self.T):
@@ -471,8 +476,10 @@ class _Block:
             self.price_out[i] *= scale
         if len(self.defenders) and k > 0:
             self._defend(k)
+
+    def follow(self) -> None:
         for i, t in self.followers:
-            ratio = prov["pricing.ratio"][i]
+            ratio = self.prov["pricing.ratio"][i]
             self.price_in[i] = ratio * self.price_in[t]
             self.price_out[i] = ratio * self.price_out[t]
 

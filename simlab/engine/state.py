@@ -95,11 +95,11 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
                 raise ScenarioError(
-                    f"inputs[{path!r}]: row {row}: must be finite, got {values[row]!r}"
+                    f"inputs[{path!r}]: row {row}: must be finite, got {float(values[row])!r}"
                 )
             inside = np.array([param.bounds.contains(float(x)) for x in np.unique(values)])
             if not inside.all():
-                value = np.unique(values)[~inside][0]
+                value = float(np.unique(values)[~inside][0])
                 row = int(np.flatnonzero(values == value)[0])
                 raise ScenarioError(
                     f"inputs[{path!r}]: row {row}: must be {param.bounds.describe()}, got {value!r}"

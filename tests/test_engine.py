@@ -1,0 +1,208 @@
+"""The batched engine: exactness, batching, event semantics and pricing rules."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simlab.errors import ScenarioError, SimulationError
+from simlab.experiment import simulate
+from simlab.market import bass_cdf, bass_time
+from simlab.scenario.load import Scenario, load_scenario
+
+FULL = Path(__file__).parent / "data" / "full.toml"
+
+
+@pytest.fixture(scope="module")
+def full() -> Scenario:
+    return load_scenario(FULL)
+
+
+@pytest.fixture(scope="module")
+def full_run(full):
+    return simulate(full, paths=True)
+
+
+def varied_inputs(sc: Scenario, n: int, seed: int = 3) -> pd.DataFrame:
+    """An inputs table with real variation: prices, quality, capacity, dates, shocks."""
+    rng = np.random.default_rng(seed)
+    dates = pd.to_datetime("2025-02-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    return pd.DataFrame(
+        {
+            "providers.openco.price_in": rng.uniform(0.1, 0.6, n),
+            "providers.closedco.quality": rng.uniform(55, 75, n),
+            "providers.closedco.capacity": rng.uniform(1e12, 5e13, n),
+            "segments.consumer.elasticity": rng.uniform(0.0, 1.5, n),
+            "segments.enterprise.bass_q": rng.uniform(0.1, 0.6, n),
+            "events.openco-release.date": dates,
+            "events.adoption-shock.value": rng.uniform(0.5, 2.0, n),
+            "providers.closedco.pricing.trigger": rng.uniform(0.0, 0.1, n),
+        }
+    )
+
+
+def test_adoption_follows_the_closed_form_bass_curve(full_run, full):
+    # Enterprise has constant p, q: adoption at step k is F(tau0 + k dt) to 1e-9.
+    seg = full.spec.segments["enterprise"]
+    p, q, a0 = seg.bass_p.value, seg.bass_q.value, seg.adoption0.value
+    t = bass_time(a0, p, q) + np.arange(full.n_steps) * full.dt
+    got = full_run.paths.adoption.sel(segment="enterprise").isel(draw=0).to_numpy()
+    np.testing.assert_allclose(got, bass_cdf(t, p, q), rtol=0, atol=1e-6)
+    # float32 paths; check the engine in float64 through a one-segment recomputation.
+    from simlab.engine import inputs_to_values, run_block
+
+    rec = run_block(full, inputs_to_values(full, None, 0, 1), paths=True)
+    assert rec.adoption is not None
+    np.testing.assert_allclose(rec.adoption[:, 1, 0], bass_cdf(t, p, q), rtol=0, atol=1e-9)
+
+
+def test_adoption_stays_on_the_curve_across_a_shock_to_q(full):
+    from simlab.engine import inputs_to_values, run_block
+
+    rec = run_block(full, inputs_to_values(full, None, 0, 1), paths=True)
+    assert rec.adoption is not None
+    seg = full.spec.segments["consumer"]
+    p, q, a0 = seg.bass_p.value, seg.bass_q.value, seg.adoption0.value
+    k_shock = int(full.step_of_days(np.array([full.params["events.adoption-shock.date"].value]))[0])
+    before = bass_time(a0, p, q) + np.arange(k_shock) * full.dt
+    np.testing.assert_allclose(rec.adoption[:k_shock, 0, 0], bass_cdf(before, p, q), atol=1e-9)
+    # After the shock the path is the new curve, entered at the adoption reached: no jump.
+    q2 = q * 1.5
+    a_at = bass_cdf(bass_time(a0, p, q) + k_shock * full.dt, p, q)
+    after = bass_time(a_at, p, q2) + np.arange(full.n_steps - k_shock) * full.dt
+    np.testing.assert_allclose(rec.adoption[k_shock:, 0, 0], bass_cdf(after, p, q2), atol=1e-9)
+
+
+def test_one_draw_alone_equals_its_row_of_a_batch(full):
+    inputs = varied_inputs(full, 12)
+    batch = simulate(full, inputs, paths=True, block_size=5)
+    assert batch.metrics.npv.std("draw").max() > 0  # real variation between draws
+    for i in (0, 4, 5, 11):
+        alone = simulate(full, inputs.iloc[[i]].reset_index(drop=True), paths=True)
+        for name in ("npv", "revenue", "share_final", "price_final", "payback_years"):
+            np.testing.assert_allclose(
+                alone.metrics[name].isel(draw=0), batch.metrics[name].isel(draw=i), rtol=1e-12
+            )
+        np.testing.assert_array_equal(
+            alone.paths.share.isel(draw=0), batch.paths.share.isel(draw=i)
+        )
+
+
+def test_shares_sum_to_one_and_volumes_are_non_negative(full_run):
+    share = full_run.paths.share.isel(draw=0)
+    np.testing.assert_allclose(share.sum("provider"), 1.0, rtol=1e-5)
+    assert (full_run.paths.served >= 0).all() and (full_run.paths.volume >= 0).all()
+
+
+def test_entry_and_exit(full_run):
+    share = full_run.paths.share.isel(draw=0).to_pandas()
+    assert (share.loc[:"2025-05-01", "newco"] == 0).all()
+    assert share.loc["2025-06-01", "newco"] > 0  # enters at its date
+    assert (share.loc["2027-06-01":, "follower"] == 0).all()  # exits everywhere
+
+
+def test_exit_from_some_segments_only(full):
+    from simlab.engine import inputs_to_values
+    from simlab.engine.core import _Block
+
+    block = _Block(full, inputs_to_values(full, None, 0, 1), paths=False)
+    block.run()
+    openco = full.providers.index("openco")
+    enterprise, consumer = full.segments.index("enterprise"), full.segments.index("consumer")
+    assert block.shares[enterprise, openco, 0] == 0.0
+    assert block.shares[consumer, openco, 0] > 0.0
+    np.testing.assert_allclose(block.shares.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_cost_plus_follow_price_event_and_drift(full_run, full):
+    price = full_run.paths.price.isel(draw=0).to_pandas()
+    cost = full_run.paths.cost.isel(draw=0).to_pandas()
+    # plusco: cost x (1 + markup) every step except where its price event overrides.
+    expected = cost["plusco"] * 1.6
+    np.testing.assert_allclose(price.loc[:"2026-01-01", "plusco"], expected.loc[:"2026-01-01"], rtol=1e-6)
+    # follower: exactly 0.9 x openco's price.
+    np.testing.assert_allclose(price["follower"], 0.9 * price["openco"], rtol=1e-6)
+    # openco: fixed with drift -20 % a year, after its release set a new price.
+    p0 = 0.75 * 0.25 + 0.25 * 1.0
+    months = (pd.Timestamp("2026-04-01").to_period("M") - pd.Timestamp("2025-04-01").to_period("M")).n
+    assert price.loc["2026-04-01", "openco"] == pytest.approx(p0 * 0.8 ** (months / 12), rel=1e-5)
+
+
+def test_price_event_overrides_the_rule_in_its_step(full):
+    from simlab.engine import inputs_to_values, run_block
+
+    rec = run_block(full, inputs_to_values(full, None, 0, 1))
+    k = int(full.step_of_days(np.array([full.params["events.plusco-price.date"].value]))[0])
+    p = full.providers.index("plusco")
+    w = full.spec.market.input_share.value
+    # In the event's step, price_out is 3.0 as scheduled and the rule has not re-run.
+    price_in = (rec.price[k, p, 0] - (1 - w) * 3.0) / w
+    assert price_in > 0
+    # The step after, cost-plus sets the blended price again.
+    assert rec.price[k + 1, p, 0] == pytest.approx(rec.cost[k + 1, p, 0] * 1.6, rel=1e-12)
+
+
+def test_share_defense_cuts_price_when_share_falls(full):
+    base = simulate(full, paths=True)
+    never = simulate(full.with_values({"providers.closedco.pricing.trigger": 1.0}), paths=True)
+    p_cut = base.paths.price.sel(provider="closedco").isel(draw=0).to_numpy()
+    p_none = never.paths.price.sel(provider="closedco").isel(draw=0).to_numpy()
+    assert p_cut[-1] < p_none[-1]
+    # Without cuts, only the drift (-10 % a year) moves the price.
+    ratio = p_none[12] / p_none[0]
+    assert ratio == pytest.approx(0.9, rel=1e-6)
+
+
+def test_capex_adds_capacity_after_its_lead_time(full_run):
+    cap = full_run.paths.capacity.sel(provider="closedco").isel(draw=0).to_pandas()
+    assert cap.loc["2025-08-01"] == pytest.approx(3e13, rel=1e-6)  # lead 0.5 y from 2025-03
+    assert cap.loc["2025-10-01"] > 3e13
+    capex = full_run.paths.capex.sel(provider="closedco").isel(draw=0).sum()
+    assert float(capex) == pytest.approx(2e10, rel=1e-5)
+
+
+def test_releases_raise_quality_by_their_rule(full_run):
+    q = full_run.paths.quality.isel(draw=0).to_pandas()
+    # follower: +2 every year from 2025-06.
+    assert q.loc["2025-06-01", "follower"] == pytest.approx(57.0)
+    assert q.loc["2026-06-01", "follower"] == pytest.approx(59.0)
+    # closedco (lead 10 %) is at least 1.1 x the best open model after each of its releases.
+    best_open = q[["openco", "follower", "newco"]].max(axis=1)
+    assert q.loc["2026-01-01", "closedco"] >= 1.1 * best_open.loc["2026-01-01"] - 1e-3
+
+
+def test_training_costs_count_in_model_roi(full_run):
+    m = full_run.metrics
+    # openco: 5e6 initial + release 4.6e6 + two catch-up releases a year at 6e6.
+    training = float(m.training.sel(provider="openco").isel(draw=0))
+    n_releases = len(pd.date_range("2025-07-01", "2027-12-01", freq="6MS"))
+    assert training == pytest.approx(5e6 + 4.6e6 + n_releases * 6e6, rel=1e-9)
+    roi = float(m.model_roi.sel(provider="openco").isel(draw=0))
+    assert roi == pytest.approx(float(m.revenue.sel(provider="openco").isel(draw=0)) / training)
+
+
+def test_group_metrics_add_up(full_run):
+    m = full_run.metrics.isel(draw=0)
+    for name in ("revenue", "capex", "fcf", "npv", "share_final"):
+        total = float(m[name].sum("provider"))
+        assert float(m[f"{name}_by_group"].sel(group="all")) == pytest.approx(total, rel=1e-9)
+        parts = m[f"{name}_by_group"].sel(group=["open", "closed"]).sum()
+        assert float(parts) == pytest.approx(total, rel=1e-9)
+
+
+def test_non_finite_state_raises_naming_the_draw(full):
+    inputs = pd.DataFrame({"segments.consumer.growth": [0.5, 0.5, 1e300]})
+    with pytest.raises(SimulationError, match=r"draw 2: .*non-finite"):
+        simulate(full, inputs)
+
+
+def test_inputs_table_errors(full):
+    with pytest.raises(ScenarioError, match=r"unknown parameter path 'providers.openco.pricein'.*did you mean 'providers.openco.price_in'"):
+        simulate(full, pd.DataFrame({"providers.openco.pricein": [1.0]}))
+    with pytest.raises(ScenarioError, match=r"providers.openco.price_in.*row 1: must be > 0, got -1.0"):
+        simulate(full, pd.DataFrame({"providers.openco.price_in": [1.0, -1.0]}))
+    with pytest.raises(ScenarioError, match=r"row 0: must be finite"):
+        simulate(full, pd.DataFrame({"providers.openco.price_in": [np.nan]}))
+    with pytest.raises(ScenarioError, match=r"in \[0, 1\]"):
+        simulate(full, pd.DataFrame({"segments.consumer.leakage": [1.5]}))

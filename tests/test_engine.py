@@ -120,12 +120,16 @@ def test_cost_plus_follow_price_event_and_drift(full_run, full):
     cost = full_run.paths.cost.isel(draw=0).to_pandas()
     # plusco: cost x (1 + markup) every step except where its price event overrides.
     expected = cost["plusco"] * 1.6
-    np.testing.assert_allclose(price.loc[:"2026-01-01", "plusco"], expected.loc[:"2026-01-01"], rtol=1e-6)
+    np.testing.assert_allclose(
+        price.loc[:"2026-01-01", "plusco"], expected.loc[:"2026-01-01"], rtol=1e-6
+    )
     # follower: exactly 0.9 x openco's price.
     np.testing.assert_allclose(price["follower"], 0.9 * price["openco"], rtol=1e-6)
     # openco: fixed with drift -20 % a year, after its release set a new price.
     p0 = 0.75 * 0.25 + 0.25 * 1.0
-    months = (pd.Timestamp("2026-04-01").to_period("M") - pd.Timestamp("2025-04-01").to_period("M")).n
+    months = (
+        pd.Timestamp("2026-04-01").to_period("M") - pd.Timestamp("2025-04-01").to_period("M")
+    ).n
     assert price.loc["2026-04-01", "openco"] == pytest.approx(p0 * 0.8 ** (months / 12), rel=1e-5)
 
 
@@ -198,9 +202,14 @@ def test_non_finite_state_raises_naming_the_draw(full):
 
 
 def test_inputs_table_errors(full):
-    with pytest.raises(ScenarioError, match=r"unknown parameter path 'providers.openco.pricein'.*did you mean 'providers.openco.price_in'"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"unknown parameter path 'providers.openco.pricein'.*did you mean 'providers.openco.price_in'",
+    ):
         simulate(full, pd.DataFrame({"providers.openco.pricein": [1.0]}))
-    with pytest.raises(ScenarioError, match=r"providers.openco.price_in.*row 1: must be > 0, got -1.0"):
+    with pytest.raises(
+        ScenarioError, match=r"providers.openco.price_in.*row 1: must be > 0, got -1.0"
+    ):
         simulate(full, pd.DataFrame({"providers.openco.price_in": [1.0, -1.0]}))
     with pytest.raises(ScenarioError, match=r"row 0: must be finite"):
         simulate(full, pd.DataFrame({"providers.openco.price_in": [np.nan]}))

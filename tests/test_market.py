@@ -140,9 +140,7 @@ def test_spill_over_conserves_demand_and_respects_capacity(demand, capacity):
 def test_capex_depreciation_sums_to_capex_and_capacity_retires():
     n = 200
     unit = np.full((2, n), 4.0)
-    spend, capacity, dep = capex_schedule(
-        [120.0, 60.0], [3, 0], [12, 5], [6, 0], [24, 10], unit, n
-    )
+    spend, capacity, dep = capex_schedule([120.0, 60.0], [3, 0], [12, 5], [6, 0], [24, 10], unit, n)
     np.testing.assert_allclose(spend.sum(axis=1), [120.0, 60.0])
     np.testing.assert_allclose(dep.sum(axis=1), [120.0, 60.0])
     # Draw 0: 10 USD a step from step 3 to 14, delivered 6 steps later, life 24.

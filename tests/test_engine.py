@@ -204,7 +204,8 @@ def test_non_finite_state_raises_naming_the_draw(full):
 def test_inputs_table_errors(full):
     with pytest.raises(
         ScenarioError,
-        match=r"unknown parameter path 'providers.openco.pricein'.*did you mean 'providers.openco.price_in'",
+        match=r"unknown parameter path 'providers.openco.pricein'.*"
+        r"did you mean 'providers.openco.price_in'",
     ):
         simulate(full, pd.DataFrame({"providers.openco.pricein": [1.0]}))
     with pytest.raises(

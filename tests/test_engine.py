@@ -53,25 +53,25 @@ def test_adoption_follows_the_closed_form_bass_curve(full_run, full):
     from simlab.engine import inputs_to_values, run_block
 
     rec = run_block(full, inputs_to_values(full, None, 0, 1), paths=True)
-    assert rec.adoption is not None
-    np.testing.assert_allclose(rec.adoption[:, 1, 0], bass_cdf(t, p, q), rtol=0, atol=1e-9)
+    adoption = rec.paths["adoption"]
+    np.testing.assert_allclose(adoption[:, 1, 0], bass_cdf(t, p, q), rtol=0, atol=1e-9)
 
 
 def test_adoption_stays_on_the_curve_across_a_shock_to_q(full):
     from simlab.engine import inputs_to_values, run_block
 
     rec = run_block(full, inputs_to_values(full, None, 0, 1), paths=True)
-    assert rec.adoption is not None
+    adoption = rec.paths["adoption"]
     seg = full.spec.segments["consumer"]
     p, q, a0 = seg.bass_p.value, seg.bass_q.value, seg.adoption0.value
     k_shock = int(full.step_of_days(np.array([full.params["events.adoption-shock.date"].value]))[0])
     before = bass_time(a0, p, q) + np.arange(k_shock) * full.dt
-    np.testing.assert_allclose(rec.adoption[:k_shock, 0, 0], bass_cdf(before, p, q), atol=1e-9)
+    np.testing.assert_allclose(adoption[:k_shock, 0, 0], bass_cdf(before, p, q), atol=1e-9)
     # After the shock the path is the new curve, entered at the adoption reached: no jump.
     q2 = q * 1.5
     a_at = bass_cdf(bass_time(a0, p, q) + k_shock * full.dt, p, q)
     after = bass_time(a_at, p, q2) + np.arange(full.n_steps - k_shock) * full.dt
-    np.testing.assert_allclose(rec.adoption[k_shock:, 0, 0], bass_cdf(after, p, q2), atol=1e-9)
+    np.testing.assert_allclose(adoption[k_shock:, 0, 0], bass_cdf(after, p, q2), atol=1e-9)
 
 
 def test_one_draw_alone_equals_its_row_of_a_batch(full):
@@ -136,15 +136,17 @@ def test_cost_plus_follow_price_event_and_drift(full_run, full):
 def test_price_event_overrides_the_rule_in_its_step(full):
     from simlab.engine import inputs_to_values, run_block
 
-    rec = run_block(full, inputs_to_values(full, None, 0, 1))
+    rec = run_block(full, inputs_to_values(full, None, 0, 1), paths=True)
+    cost, price = rec.paths["cost"], rec.paths["price"]
     k = int(full.step_of_days(np.array([full.params["events.plusco-price.date"].value]))[0])
     p = full.providers.index("plusco")
     w = full.spec.market.input_share.value
-    # In the event's step, price_out is 3.0 as scheduled and the rule has not re-run.
-    price_in = (rec.price[k, p, 0] - (1 - w) * 3.0) / w
-    assert price_in > 0
+    # In the event's step, cost-plus has set price_in (keeping the file's 1:4 ratio of
+    # input to output price) and then the event set price_out to 3.0.
+    price_in = cost[k, p, 0] * 1.6 / (w * 1.0 + (1 - w) * 4.0)
+    assert price[k, p, 0] == pytest.approx(w * price_in + (1 - w) * 3.0, rel=1e-12)
     # The step after, cost-plus sets the blended price again.
-    assert rec.price[k + 1, p, 0] == pytest.approx(rec.cost[k + 1, p, 0] * 1.6, rel=1e-12)
+    assert price[k + 1, p, 0] == pytest.approx(cost[k + 1, p, 0] * 1.6, rel=1e-12)
 
 
 def test_share_defense_cuts_price_when_share_falls(full):
@@ -216,3 +218,29 @@ def test_inputs_table_errors(full):
         simulate(full, pd.DataFrame({"providers.openco.price_in": [np.nan]}))
     with pytest.raises(ScenarioError, match=r"in \[0, 1\]"):
         simulate(full, pd.DataFrame({"segments.consumer.leakage": [1.5]}))
+
+
+def test_npv_irr_payback_metrics_match_the_finance_functions(full):
+    from simlab.engine import inputs_to_values, reduce_block, run_block
+    from simlab.finance import irr, npv, payback
+
+    values = inputs_to_values(full, None, 0, 1)
+    rec = run_block(full, values, paths=True)
+    fcf = rec.fcf.copy()  # (draw, entity, time); reduce_block adds the terminal value to it
+    metrics = reduce_block(full, values, rec)
+    dt, T = full.dt, full.n_steps
+    times = (np.arange(T) + 1.0) * dt
+    rate, growth = 0.1, 0.02
+    for p, name in enumerate(full.providers):
+        flows = fcf[0, p]
+        tv = flows[-12:].sum() * (1 + growth) / (rate - growth)
+        expected = npv(rate, flows, times) + tv * (1 + rate) ** -(T * dt)
+        assert metrics.provider["npv"][0, p] == pytest.approx(float(expected), rel=1e-10), name
+        with_tv = flows.copy()
+        with_tv[-1] += tv
+        np.testing.assert_equal(metrics.provider["irr"][0, p], irr(with_tv, 12))
+        pay = payback(np.concatenate([[0.0], flows]), np.arange(T + 1.0) * dt)
+        np.testing.assert_equal(metrics.provider["payback_years"][0, p], pay)
+    # The path's fcf is the provider's: revenue - serving cost - opex - training - capex.
+    assert fcf[0, :5].sum() == pytest.approx(metrics.provider["fcf"][0].sum(), rel=1e-12)
+    assert rec.paths["fcf"][:, :, 0].sum() == pytest.approx(fcf[0, :5].sum(), rel=1e-12)

@@ -18,7 +18,7 @@ State arrays have the draw axis last (see :mod:`simlab.engine.state`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -77,23 +77,47 @@ _PROV_PARAMS = (
 
 @dataclass
 class BlockRecord:
-    """What one block of draws leaves behind: per-step arrays, laid out (time, X, draw)."""
+    """What one block of draws leaves behind.
 
-    served: np.ndarray  # (T, P, B) tokens per month
-    price: np.ndarray  # (T, P, B) blended list price, USD per M tokens
-    cost: np.ndarray  # (T, P, B) serving cost, USD per M tokens
-    share: np.ndarray  # (T, P, B) share of all tokens (incl. self-hosted)
-    quality: np.ndarray  # (T, P, B)
-    opex: np.ndarray  # (T, P, B) USD per step
-    training: np.ndarray  # (T, P, B) USD per step
-    capex: np.ndarray  # (T, P, B) USD per step
-    depreciation: np.ndarray  # (T, P, B) USD per step
-    capacity: np.ndarray  # (T, P, B) tokens per month (inf: unlimited)
+    Entities ``X`` are the providers followed by the groups of :func:`group_matrix`.
+    Flows are USD per step; per-step arrays are laid out (time, X, draw).
+    """
+
+    fcf: np.ndarray  # (B, X, T) free cash flow, time last (as IRR and payback want it)
+    pv: np.ndarray  # (X, B) present value of fcf, discounted from the end of each step
+    revenue: np.ndarray  # (X, B) total over the horizon
+    capex: np.ndarray  # (X, B)
+    training: np.ndarray  # (X, B) training spend within the horizon
+    yearly: dict[str, np.ndarray]  # (Y, P, B) sums over each year's steps
+    first: dict[str, np.ndarray]  # (P, B) at the first step: share, price
+    last: dict[str, np.ndarray]  # (P, B) at the last step: share, price, quality
     unmet: np.ndarray  # (T, B) tokens per month
     demand: np.ndarray  # (T, B) paid tokens per month
-    adoption: np.ndarray | None = None  # (T, S, B)
-    volume: np.ndarray | None = None  # (T, S, B)
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    paths: dict[str, np.ndarray]  # (T, X, B) per-step paths, only when asked for
+
+
+def group_matrix(scenario: Scenario) -> np.ndarray:
+    """Return the (groups, providers) 0/1 membership matrix, rows as ``group_labels``."""
+    from simlab.claims import group_labels
+
+    spec = scenario.spec
+    rows = []
+    for label in group_labels(scenario):
+        if label == "all":
+            rows.append([1.0] * len(spec.providers))
+        elif label in ("open", "closed"):
+            rows.append([float(p.kind == label) for p in spec.providers.values()])
+        else:
+            region = label.split("=", 1)[1]
+            rows.append([float(p.region == region) for p in spec.providers.values()])
+    return np.array(rows)
+
+
+def year_index(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Return the calendar years of the horizon and each step's index into them."""
+    years_of_steps = scenario.times.astype("datetime64[Y]").astype(np.int64) + 1970
+    years, index = np.unique(years_of_steps, return_inverse=True)
+    return years, index
 
 
 class _Block:
@@ -164,13 +188,16 @@ class _Block:
         self.price_paid = np.zeros((S, B))
         self.price_ref = np.zeros((S, B))
         self.base_utility = np.zeros((S, P, B))
+        self.utility_bound = np.inf
+        self.any_empty = False
         self.switch_rate = np.zeros((S, B))
-        self.paid_fraction = np.zeros((S, P, B))
-        self.dirty_utility = self.dirty_switch = self.dirty_paid = True
+        self.open_column = self.is_open[:, None].astype(np.float64)
+        self.has_leak = False
+        self.dirty_utility = self.dirty_switch = self.dirty_paid = self.dirty_factors = True
 
         # Share defense and pricing rule groups.
         rules = [spec.providers[p].pricing.rule for p in provs]
-        self.drifting = np.array([r in ("fixed", "share_defense") for r in rules])
+        self.drifting = np.array([r in ("fixed", "share_defense") for r in rules])[:, None]
         self.cost_plus = np.flatnonzero(np.array([r == "cost_plus" for r in rules]))
         self.defenders = np.flatnonzero(np.array([r == "share_defense" for r in rules]))
         self.followers = self._follow_order()
@@ -185,19 +212,33 @@ class _Block:
         self.ref_share = np.full((nd, B), np.nan)
         self.cut_due = np.full((nd, B), -1, dtype=np.int64)
 
-        # Records.
-        self.rec_served = np.zeros((T, P, B))
-        self.rec_price = np.zeros((T, P, B))
-        self.rec_cost = np.zeros((T, P, B))
-        self.rec_share = np.zeros((T, P, B))
-        self.rec_quality = np.zeros((T, P, B))
-        self.rec_opex = np.zeros((T, P, B))
-        self.rec_training = np.zeros((T, P, B))
-        self.rec_capacity = np.zeros((T, P, B))
+        # What the clearing accumulates as it goes (hot in cache, no second pass).
+        self.groups = group_matrix(scenario)
+        X = P + len(self.groups)
+        self.years, self.year_of_step = year_index(scenario)
+        Y = len(self.years)
+        # Time last: written one (strided) column a step, read whole by IRR and payback.
+        self.rec_fcf = np.zeros((B, X, T))
+        self.fcf_now = np.zeros((X, B))
+        self.pv = np.zeros((X, B))
+        self.discount = np.exp(
+            -np.log1p(values["finance.discount_rate"])[None, :]
+            * ((np.arange(T) + 1.0) * self.dt)[:, None]
+        )  # (T, B)
+        self.acc_revenue = np.zeros((P, B))
+        self.acc_training = np.zeros((P, B))
+        self.training_now = np.zeros((P, B))  # spent in the current step, by releases
+        self.yearly = {
+            name: np.zeros((Y, P, B)) for name in ("share", "spend", "quality", "revenue")
+        }
+        self.first: dict[str, np.ndarray] = {}
         self.rec_unmet = np.zeros((T, B))
         self.rec_demand = np.zeros((T, B))
-        self.rec_adoption = np.zeros((T, S, B)) if paths else None
-        self.rec_volume = np.zeros((T, S, B)) if paths else None
+        names = ("share", "price", "cost", "quality", "capacity", "served", "revenue")
+        self.rec_paths = {n: np.zeros((T, P, B)) for n in names} if paths else {}
+        if paths:
+            self.rec_paths["adoption"] = np.zeros((T, S, B))
+            self.rec_paths["volume"] = np.zeros((T, S, B))
         self.step = 0
 
     # ------------------------------------------------------------- set-up
@@ -271,25 +312,47 @@ class _Block:
             u += seg["pref_open"][:, None, :] * self.is_open[None, :, None]
             u += self.prov["xi"][None, :, :]
             self.base_utility = np.where(self.available, u, -np.inf)
+            self.utility_bound = float(np.abs(u).max()) if u.size else 0.0
+            self.any_empty = bool((~self.available.any(axis=1)).any())
             self.dirty_utility = False
         if self.dirty_switch:
             self.switch_rate = -np.expm1(-self.dt / seg["switching_time"])
             self.dirty_switch = False
         if self.dirty_paid:
-            self.paid_fraction = 1.0 - seg["leakage"][:, None, :] * self.is_open[None, :, None]
+            self.has_leak = bool(self.is_open.any() and seg["leakage"].any())
             self.dirty_paid = False
+        if self.dirty_factors:
+            # Per-step growth factors; they change only when a shock changes a rate.
+            prov, dt = self.prov, self.dt
+            self.level_factor = np.exp(dt * np.log1p(seg["growth"]))
+            self.cost_factor = np.exp(dt * np.log1p(-prov["cost_decline"]))
+            self.opex_factor = np.exp(dt * np.log1p(prov["opex_growth"]))
+            drift = np.exp(dt * np.log1p(prov["pricing.drift"]))
+            self.drift_factor = np.where(self.drifting, drift, 1.0)
+            self.neg_beta_price = -seg["beta_price"][:, None, :]
+            self.beta_price_max = float(seg["beta_price"].max())
+            self.dirty_factors = False
 
     def _target(self, log_price: np.ndarray) -> np.ndarray:
-        u = self.base_utility - self.seg["beta_price"][:, None, :] * log_price[None, :, :]
-        top = u.max(axis=1, keepdims=True)
-        empty = np.isneginf(top)
-        if empty.any():
-            top = np.where(empty, 0.0, top)
-        e = np.exp(u - top)
-        total = e.sum(axis=1, keepdims=True)
-        if empty.any():
-            return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
-        return e / total
+        """Logit target shares, (S, P, B); computed in one buffer.
+
+        The largest utility is subtracted before exponentiating only when the utilities
+        could overflow ``exp`` (|u| > 300): otherwise it cancels in the ratio and costs
+        two passes over the array. The result is the same to rounding.
+        """
+        u = np.multiply(self.neg_beta_price, log_price[None, :, :])
+        u += self.base_utility
+        bound = self.utility_bound + self.beta_price_max * float(np.abs(log_price).max())
+        if bound > 300.0:
+            top = u.max(axis=1, keepdims=True)
+            u -= np.where(np.isneginf(top), 0.0, top)
+        np.exp(u, out=u)
+        total = u.sum(axis=1, keepdims=True)
+        if self.any_empty:
+            u /= np.where(total > 0, total, np.inf)
+        else:
+            u /= total
+        return u
 
     # ---------------------------------------------------------- processes
     def clock(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
@@ -342,7 +405,7 @@ class _Block:
                 cost = v[f"{base}.training_cost"] * np.exp(
                     years * np.log1p(v[f"{base}.training_growth"])
                 )
-                self.rec_training[k, p] += np.where(due, cost, 0.0)
+                self.training_now[p] += np.where(due, cost, 0.0)
                 self.dirty_utility = True
             yield env.timeout(1.0)
 
@@ -405,7 +468,7 @@ class _Block:
                 if price_out is not None:
                     self.price_out[p, mask] = price_out[mask]
                 if training is not None:
-                    self.rec_training[step, p, mask] += training[mask]
+                    self.training_now[p, mask] += training[mask]
 
             return release
         assert isinstance(event, ShockEvent)  # validated by the loader
@@ -443,6 +506,7 @@ class _Block:
                 else:
                     self.seg[name][s, mask] = combine(self.seg[name][s, mask], mask)
                 self.dirty_utility = self.dirty_switch = self.dirty_paid = True
+                self.dirty_factors = True
 
             return seg_shock
         p = self.prov_index[owner]
@@ -456,18 +520,17 @@ class _Block:
         def prov_shock(mask: np.ndarray, step: int) -> None:
             array = target if target is not None else self.prov[name]
             array[p, mask] = combine(array[p, mask], mask)
-            self.dirty_utility = True
+            self.dirty_utility = self.dirty_factors = True
 
         return prov_shock
 
     # ------------------------------------------------------------ pricing
     def reprice(self, k: int) -> None:
-        prov, dt = self.prov, self.dt
+        prov = self.prov
+        self._refresh()
         if k > 0:
-            drift = np.exp(dt * np.log1p(prov["pricing.drift"]))
-            drift = np.where(self.drifting[:, None], drift, 1.0)
-            self.price_in *= drift
-            self.price_out *= drift
+            self.price_in *= self.drift_factor
+            self.price_out *= self.drift_factor
         if len(self.cost_plus):
             i = self.cost_plus
             target = self.cost[i] * (1.0 + prov["pricing.markup"][i])
@@ -504,60 +567,101 @@ class _Block:
 
     # ------------------------------------------------------------ clearing
     def clear(self, k: int) -> None:
-        seg, dt = self.seg, self.dt
+        """Clear the market at step ``k`` and record it; see docs/model.md.
+
+        Written for speed: every (S, P, B) operation is counted, results go straight
+        into the record arrays (``out=``), and growth factors are cached.
+        """
+        seg, dt, P = self.seg, self.dt, self.P
         self._refresh()
-        price = self.blended()
+        price = self.input_share * self.price_in
+        price += (1.0 - self.input_share) * self.price_out
         log_price = np.log(price)
         target = self._target(log_price)
         if k == 0:
             self.shares = target
-            self.price_paid = (target * price[None]).sum(axis=1)
-            ref = {i: self.v.get(f"segments.{s}.price_ref") for i, s in enumerate(self.sc.segments)}
+            self.price_paid = np.einsum("spb,pb->sb", target, price)
+            ref = [self.v.get(f"segments.{s}.price_ref") for s in self.sc.segments]
             self.price_ref = np.stack(
-                [ref[i] if ref[i] is not None else self.price_paid[i] for i in range(self.S)]
+                [r if r is not None else self.price_paid[i] for i, r in enumerate(ref)]
             )
         else:
-            self.shares = self.shares + self.switch_rate[:, None, :] * (target - self.shares)
+            target -= self.shares
+            target *= self.switch_rate[:, None, :]
+            self.shares += target
         adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
-        factor = np.exp(-seg["elasticity"] * np.log(self.price_paid / self.price_ref))
-        volume = self.level * adoption * factor
-        demand = volume[:, None, :] * self.shares  # (S, P, B)
-        total = demand.sum(axis=0)  # (P, B), incl. self-hosted
-        paid = (demand * self.paid_fraction).sum(axis=0)
-        all_tokens = total.sum(axis=0)
-        share = np.divide(total, all_tokens, out=np.zeros_like(total), where=all_tokens > 0)
-        capacity = self.base_capacity + self.capex_capacity[k]
+        volume = self.level * adoption
+        if seg["elasticity"].any():
+            volume *= np.exp(-seg["elasticity"] * np.log(self.price_paid / self.price_ref))
+        # Tokens by provider (incl. self-hosted), and the self-hosted part of them.
+        share = np.einsum("sb,spb->pb", volume, self.shares)
+        paid = share.copy()
+        if self.has_leak:
+            leaked = np.einsum("sb,spb->pb", volume * seg["leakage"], self.shares)
+            leaked *= self.open_column  # only open-weight models leak
+            paid -= leaked
+        all_tokens = share.sum(axis=0)
+        share /= np.where(all_tokens > 0, all_tokens, 1.0)
+        demand_total = self.rec_demand[k]
+        np.sum(paid, axis=0, out=demand_total)
+        capacity = None
         if self.limited:
+            capacity = self.base_capacity + self.capex_capacity[k]
             served = np.minimum(paid, capacity)
-            excess = (paid - served).sum(axis=0)
+            excess = demand_total - served.sum(axis=0)
             spare = capacity - served
             weight = np.where(spare > 0, paid, 0.0)
             wsum = weight.sum(axis=0)
-            offer = np.divide(excess * weight, wsum, out=np.zeros_like(weight), where=wsum > 0)
-            served = served + np.minimum(offer, spare)
-            unmet = np.maximum(paid.sum(axis=0) - served.sum(axis=0), 0.0)
+            weight *= np.where(wsum > 0, excess / np.where(wsum > 0, wsum, 1.0), 0.0)
+            served += np.minimum(weight, spare)
+            np.maximum(demand_total - served.sum(axis=0), 0.0, out=self.rec_unmet[k])
         else:
-            served, unmet = paid, np.zeros(self.B)
-        # Record.
-        self.rec_served[k] = served
-        self.rec_price[k] = price
-        self.rec_cost[k] = self.cost
-        self.rec_share[k] = share
-        self.rec_quality[k] = self.quality
-        self.rec_capacity[k] = capacity
-        self.rec_opex[k] = self.opex_level * dt
-        self.rec_unmet[k] = unmet
-        self.rec_demand[k] = paid.sum(axis=0)
-        if self.rec_adoption is not None and self.rec_volume is not None:
-            self.rec_adoption[k] = adoption
-            self.rec_volume[k] = volume
+            served = paid
+        revenue = served * price
+        revenue *= 1e-6
+        # Free cash flow = revenue - serving cost - opex - training - capex, then groups.
+        fcf = self.fcf_now
+        own = fcf[:P]
+        np.multiply(served, self.cost, out=own)
+        own *= -1e-6
+        own += revenue
+        own -= self.opex_level * dt
+        own -= self.training_now
+        own -= self.capex_spend[k]
+        np.einsum("gp,pb->gb", self.groups, own, out=fcf[P:])
+        self.pv += fcf * self.discount[k]
+        self.rec_fcf[:, :, k] = fcf.T
+        self.acc_revenue += revenue
+        self.acc_training += self.training_now
+        self.training_now[:] = 0.0
+        y = self.year_of_step[k]
+        self.yearly["share"][y] += share
+        self.yearly["spend"][y] += share * price
+        self.yearly["quality"][y] += self.quality
+        self.yearly["revenue"][y] += revenue
+        if k == 0:
+            self.first = {"share": share, "price": price}
+        if self.paths:
+            rec = self.rec_paths
+            rec["share"][k] = share
+            rec["price"][k] = price
+            rec["cost"][k] = self.cost
+            rec["quality"][k] = self.quality
+            rec["capacity"][k] = (
+                capacity if capacity is not None else self.base_capacity + self.capex_capacity[k]
+            )
+            rec["served"][k] = served
+            rec["revenue"][k] = revenue
+            rec["adoption"][k] = adoption
+            rec["volume"][k] = volume
         # Advance what moves with time to the next step.
         self.last_share = share
-        self.price_paid = (self.shares * price[None]).sum(axis=1)
-        self.bass_time = self.bass_time + dt
-        self.level = self.level * np.exp(dt * np.log1p(seg["growth"]))
-        self.cost = self.cost * np.exp(dt * np.log1p(-self.prov["cost_decline"]))
-        self.opex_level = self.opex_level * np.exp(dt * np.log1p(self.prov["opex_growth"]))
+        self.last_price = price
+        self.price_paid = np.einsum("spb,pb->sb", self.shares, price)
+        self.bass_time += dt
+        self.level *= self.level_factor
+        self.cost *= self.cost_factor
+        self.opex_level *= self.opex_factor
 
     # ----------------------------------------------------------------- run
     def run(self) -> BlockRecord:
@@ -569,35 +673,44 @@ class _Block:
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             env.run(until=self.T)
         self._check_finite()
+        P, G = self.P, self.groups
+
+        def entities(per_provider: np.ndarray) -> np.ndarray:
+            return np.concatenate([per_provider, G @ per_provider])
+
+        paths = dict(self.rec_paths)
+        if paths:
+            paths["capex"] = self.capex_spend
+            paths["fcf"] = np.ascontiguousarray(self.rec_fcf[:, :P].transpose(2, 1, 0))
         return BlockRecord(
-            served=self.rec_served,
-            price=self.rec_price,
-            cost=self.rec_cost,
-            share=self.rec_share,
-            quality=self.rec_quality,
-            opex=self.rec_opex,
-            training=self.rec_training,
-            capex=self.capex_spend,
-            depreciation=self.depreciation,
-            capacity=self.rec_capacity,
+            fcf=self.rec_fcf,
+            pv=self.pv,
+            revenue=entities(self.acc_revenue),
+            capex=entities(self.capex_spend.sum(axis=0)),
+            training=entities(self.acc_training),
+            yearly=self.yearly,
+            first=self.first,
+            last={"share": self.last_share, "price": self.last_price, "quality": self.quality},
             unmet=self.rec_unmet,
             demand=self.rec_demand,
-            adoption=self.rec_adoption,
-            volume=self.rec_volume,
+            paths=paths,
         )
 
     def _check_finite(self) -> None:
         for name, array in (
-            ("price", self.rec_price),
-            ("served", self.rec_served),
-            ("share", self.rec_share),
-            ("cost", self.rec_cost),
-            ("unmet", self.rec_unmet),
+            ("free cash flow", self.rec_fcf),
+            ("unmet demand", self.rec_unmet),
+            ("share", self.last_share),
         ):
             bad = ~np.isfinite(array)
             if bad.any():
                 where = np.argwhere(bad)[0]
-                b, step = int(where[-1]), int(where[0])
+                if name == "free cash flow":  # (B, X, T)
+                    b, step = int(where[0]), int(where[-1])
+                elif name == "unmet demand":  # (T, B)
+                    b, step = int(where[-1]), int(where[0])
+                else:  # (P, B) at the last step
+                    b, step = int(where[-1]), self.T - 1
                 draw = self.v.offset + b
                 row = self.v.row(b)
                 shown = (

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simlab.claims import group_labels
-from simlab.engine.core import BlockRecord
+from simlab.engine.core import BlockRecord, group_matrix, year_index
 from simlab.engine.state import BlockValues
-from simlab.finance import irr, npv, payback
+from simlab.finance import irr, payback
 from simlab.scenario.load import Scenario
 
 __all__ = ["BlockMetrics", "group_matrix", "reduce_block", "year_matrix"]
@@ -44,26 +43,10 @@ class BlockMetrics:
     irr_missing: dict[str, np.ndarray]  # (B, P) and (B, G) bool: IRR does not exist
 
 
-def group_matrix(scenario: Scenario) -> np.ndarray:
-    """Return the (groups, providers) 0/1 membership matrix, rows as :func:`group_labels`."""
-    spec = scenario.spec
-    rows = []
-    for label in group_labels(scenario):
-        if label == "all":
-            rows.append([1.0] * len(spec.providers))
-        elif label in ("open", "closed"):
-            rows.append([float(p.kind == label) for p in spec.providers.values()])
-        else:
-            region = label.split("=", 1)[1]
-            rows.append([float(p.region == region) for p in spec.providers.values()])
-    return np.array(rows)
-
-
 def year_matrix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Return the calendar years of the horizon and the (years, steps) 0/1 matrix."""
-    years_of_steps = scenario.times.astype("datetime64[Y]").astype(np.int64) + 1970
-    years = np.unique(years_of_steps)
-    return years, (years[:, None] == years_of_steps[None, :]).astype(np.float64)
+    years, index = year_index(scenario)
+    return years, (np.arange(len(years))[:, None] == index[None, :]).astype(np.float64)
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -89,158 +72,107 @@ def reduce_block(
     """
     sc, dt = scenario, scenario.dt
     provs = sc.providers
-    T = sc.n_steps
+    T, P = sc.n_steps, len(provs)
     ppy = max(1, round(1.0 / dt))
-    # Flows (B, P, T), in USD per step.
-    to_bpt = (2, 1, 0)
-    served = rec.served.transpose(to_bpt)
-    price = rec.price.transpose(to_bpt)
-    revenue = served * price * 1e-6
-    serving = served * rec.cost.transpose(to_bpt) * 1e-6
-    opex = rec.opex.transpose(to_bpt)
-    training = rec.training.transpose(to_bpt)
-    capex = rec.capex.transpose(to_bpt)
-    fcf = revenue - serving - opex - training - capex
-
     G = group_matrix(sc)  # (G, P)
-    g_revenue = np.einsum("gp,bpt->bgt", G, revenue)
-    g_capex = np.einsum("gp,bpt->bgt", G, capex)
-    g_training = np.einsum("gp,bpt->bgt", G, training)
-    g_fcf = np.einsum("gp,bpt->bgt", G, fcf)
+    fcf = rec.fcf  # (B, X, T): providers then groups; the IRR step below adds to it
 
-    rate = values["finance.discount_rate"][:, None]  # (B, 1)
-    growth = values["finance.terminal_growth"][:, None]
-    times = (np.arange(T) + 1.0) * dt  # flows at the end of each step
+    initial_training = np.stack([values[f"providers.{p}.training_cost"] for p in provs])
+    training = rec.training + np.concatenate([initial_training, G @ initial_training])
+    revenue, capex = rec.revenue, rec.capex
+    fcf_sum = fcf.sum(axis=-1).T  # (X, B)
+
+    # Terminal value: Gordon growth on the last year's free cash flow, at the horizon.
+    rate = values["finance.discount_rate"]  # (B,)
+    growth = values["finance.terminal_growth"]
     horizon = T * dt
     year_steps = min(T, ppy)
-    initial_training = np.stack(
-        [values[f"providers.{p}.training_cost"] for p in provs], axis=1
-    )  # (B, P)
-    share_T = rec.share[-1].T  # (B, P)
-    price_T, price_0 = rec.price[-1].T, rec.price[0].T
-    share_0 = rec.share[0].T
+    last_year = fcf[..., -year_steps:].sum(axis=-1).T * (ppy / year_steps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tv = np.where(rate > growth, last_year * (1.0 + growth) / (rate - growth), np.nan)
+    tv_pv = tv * np.exp(-np.log1p(rate) * horizon)
+    use_tv = sc.spec.finance.terminal_value
+    npv_ = rec.pv + tv_pv if use_tv else rec.pv
+    # Payback from the start (time 0): flows at the end of each step; a stream whose
+    # cumulative sum is never negative pays back at once.
+    ends = (np.arange(T) + 1.0) * dt
+    pay = payback(fcf, ends)
+    pay[pay == ends[0]] = 0.0
+    pay = pay.T  # (X, B)
+    # IRR of the flows, with the terminal value at the last step (in place: last use).
+    if use_tv:
+        fcf[..., -1] += np.nan_to_num(tv.T, nan=0.0)
+    irr_ = irr(fcf.reshape(-1, T), periods_per_year=ppy).reshape(fcf.shape[:-1]).T
 
-    def finance(flows: np.ndarray) -> dict[str, np.ndarray]:
-        pv = npv(rate, flows, times)
-        last_year = flows[..., -year_steps:].sum(axis=-1) * (ppy / year_steps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tv = np.where(rate > growth, last_year * (1.0 + growth) / (rate - growth), np.nan)
-        tv_pv = tv * (1.0 + rate) ** -horizon
-        use_tv = sc.spec.finance.terminal_value
-        irr_flows = flows.copy()
-        if use_tv:
-            irr_flows[..., -1] += np.nan_to_num(tv, nan=0.0)
-        shape = irr_flows.shape
-        rates = irr(irr_flows.reshape(-1, shape[-1]), periods_per_year=ppy).reshape(shape[:-1])
-        cum_times = np.concatenate([[0.0], times])
-        padded = np.concatenate([np.zeros((*shape[:-1], 1)), flows], axis=-1)
-        pay = payback(padded, cum_times)
-        return {
-            "npv": pv + (tv_pv if use_tv else 0.0),
-            "valuation": pv + tv_pv,
-            "irr": rates,
-            "payback_years": pay,
-        }
-
-    prov_fin = finance(fcf)
-    group_fin = finance(g_fcf)
-
-    def ratios(rev: np.ndarray, cap: np.ndarray, cash: np.ndarray, train: np.ndarray) -> dict:
-        return {
-            "roi": _safe_div(cash, cap),
-            "capex_coverage": _safe_div(rev, cap),
-            "model_roi": _safe_div(rev, train),
-        }
-
-    p_rev, p_cap, p_fcf = revenue.sum(-1), capex.sum(-1), fcf.sum(-1)
-    p_train = initial_training + training.sum(-1)
-    provider = {
-        "revenue": p_rev,
-        "capex": p_cap,
-        "training": p_train,
-        "fcf": p_fcf,
-        **prov_fin,
-        **ratios(p_rev, p_cap, p_fcf, p_train),
-        "share_final": share_T,
-        "price_final": price_T,
-        "quality_final": rec.quality[-1].T,
-        "price_index": price_T / price_0,
-    }
-    g_rev, g_cap, g_fcf_sum = g_revenue.sum(-1), g_capex.sum(-1), g_fcf.sum(-1)
-    g_train = initial_training @ G.T + g_training.sum(-1)
-    g_share_T = share_T @ G.T
+    price_T, price_0 = rec.last["price"], rec.first["price"]
+    share_T, share_0 = rec.last["share"], rec.first["share"]
+    q_T = rec.last["quality"]
     member = G.astype(bool)
-    q_final = rec.quality[-1].T
-    group = {
-        "revenue": g_rev,
-        "capex": g_cap,
-        "training": g_train,
-        "fcf": g_fcf_sum,
-        **group_fin,
-        **ratios(g_rev, g_cap, g_fcf_sum, g_train),
-        "share_final": g_share_T,
-        "price_final": _safe_div((share_T * price_T) @ G.T, g_share_T),
-        "quality_final": np.stack(
-            [np.where(m, q_final, -np.inf).max(axis=1) for m in member], axis=1
+    g_share_T = G @ share_T
+    group_price_T = _safe_div(G @ (share_T * price_T), g_share_T)
+    group_price_0 = _safe_div(G @ (share_0 * price_0), G @ share_0)
+    table = {
+        "revenue": revenue,
+        "capex": capex,
+        "training": training,
+        "fcf": fcf_sum,
+        "npv": npv_,
+        "valuation": rec.pv + tv_pv,
+        "irr": irr_,
+        "payback_years": pay,
+        "roi": _safe_div(fcf_sum, capex),
+        "capex_coverage": _safe_div(revenue, capex),
+        "model_roi": _safe_div(revenue, training),
+        "share_final": np.concatenate([share_T, g_share_T]),
+        "price_final": np.concatenate([price_T, group_price_T]),
+        "quality_final": np.concatenate(
+            [q_T, np.stack([np.where(m[:, None], q_T, -np.inf).max(axis=0) for m in member])]
         ),
-        "price_index": _safe_div(
-            _safe_div((share_T * price_T) @ G.T, g_share_T),
-            _safe_div((share_0 * price_0) @ G.T, share_0 @ G.T),
-        ),
+        "price_index": np.concatenate([price_T / price_0, _safe_div(group_price_T, group_price_0)]),
     }
-    irr_missing = {"provider": np.isnan(prov_fin["irr"]), "group": np.isnan(group_fin["irr"])}
+    provider = {k: np.ascontiguousarray(v[:P].T) for k, v in table.items()}
+    group = {k: np.ascontiguousarray(v[P:].T) for k, v in table.items()}
+    irr_missing = {"provider": np.isnan(provider["irr"]), "group": np.isnan(group["irr"])}
 
     # Yearly: mean share, share-weighted price, mean quality, revenue, by calendar year.
-    _, Y = year_matrix(sc)
-    per_year = Y.sum(axis=1)
-    share_y = np.einsum("yt,tpb->byp", Y, rec.share) / per_year[None, :, None]
-    spend_y = np.einsum("yt,tpb->byp", Y, rec.share * rec.price) / per_year[None, :, None]
-    quality_y = np.einsum("yt,tpb->byp", Y, rec.quality) / per_year[None, :, None]
-    revenue_y = np.einsum("yt,bpt->byp", Y, revenue)
-    g_share_y = share_y @ G.T
+    years, index = year_index(sc)
+    per_year = np.bincount(index, minlength=len(years)).astype(np.float64)[:, None, None]
+    share_y = rec.yearly["share"] / per_year  # (Y, P, B)
+    spend_y = rec.yearly["spend"] / per_year
+    quality_y = rec.yearly["quality"] / per_year
+    revenue_y = rec.yearly["revenue"]
+
+    def gsum(a: np.ndarray) -> np.ndarray:  # (Y, P, B) -> (Y, G, B)
+        return np.einsum("gp,ypb->ygb", G, a)
+
+    def byp(a: np.ndarray) -> np.ndarray:  # (Y, X, B) -> (B, Y, X)
+        return np.ascontiguousarray(a.transpose(2, 0, 1))
+
+    g_share_y = gsum(share_y)
     yearly_provider = {
-        "share": share_y,
-        "price": _safe_div(spend_y, share_y),
-        "quality": quality_y,
-        "revenue_year": revenue_y,
+        "share": byp(share_y),
+        "price": byp(_safe_div(spend_y, share_y)),
+        "quality": byp(quality_y),
+        "revenue_year": byp(revenue_y),
     }
+    group_quality = [np.where(m[None, :, None], quality_y, -np.inf).max(axis=1) for m in member]
     yearly_group = {
-        "share": g_share_y,
-        "price": _safe_div(spend_y @ G.T, g_share_y),
-        "quality": np.stack([np.where(m, quality_y, -np.inf).max(axis=2) for m in member], axis=2),
-        "revenue_year": revenue_y @ G.T,
+        "share": byp(g_share_y),
+        "price": byp(_safe_div(gsum(spend_y), g_share_y)),
+        "quality": byp(np.stack(group_quality, axis=1)),
+        "revenue_year": byp(gsum(revenue_y)),
     }
     draw = {
         "unmet_share": _safe_div(rec.unmet.sum(axis=0), rec.demand.sum(axis=0)),
     }
     out_paths: dict[str, np.ndarray] = {}
-    if paths:
-        f32 = np.float32
-
-        def tpb(a: np.ndarray) -> np.ndarray:
-            return a.transpose(2, 0, 1).astype(f32)
-
-        out_paths = {
-            "share": tpb(rec.share),
-            "price": tpb(rec.price),
-            "cost": tpb(rec.cost),
-            "quality": tpb(rec.quality),
-            "capacity": tpb(rec.capacity),
-            "served": tpb(rec.served),
-            "revenue": revenue.transpose(0, 2, 1).astype(f32),
-            "capex": capex.transpose(0, 2, 1).astype(f32),
-            "fcf": fcf.transpose(0, 2, 1).astype(f32),
-            "cash": (
-                np.stack([values[f"providers.{p}.cash"] for p in provs], axis=1)[:, :, None]
-                + np.cumsum(fcf, axis=-1)
-            )
-            .transpose(0, 2, 1)
-            .astype(f32),
-            "unmet": rec.unmet.T.astype(f32),
-        }
-        if rec.adoption is not None and rec.volume is not None:
-            out_paths["adoption"] = tpb(rec.adoption)
-            out_paths["volume"] = tpb(rec.volume)
+    if paths and rec.paths:
+        cash0 = np.stack([values[f"providers.{p}.cash"] for p in provs])
+        recorded = dict(rec.paths)
+        recorded["cash"] = cash0[None] + np.cumsum(recorded["fcf"], axis=0)
+        for name, array in recorded.items():  # (T, X, B) -> (B, T, X), float32
+            out_paths[name] = array.transpose(2, 0, 1).astype(np.float32)
+        out_paths["unmet"] = rec.unmet.T.astype(np.float32)
     return BlockMetrics(
         provider=provider,
         group=group,

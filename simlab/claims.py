@@ -121,7 +121,7 @@ def _eval(node: ast.AST, values: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(node, ast.Name):
         return values[node.id]
     if isinstance(node, ast.Constant):
-        return np.asarray(float(node.value))
+        return np.asarray(float(node.value))  # type: ignore[arg-type]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_eval(node.operand, values)
     if isinstance(node, ast.BinOp):

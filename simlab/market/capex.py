@@ -20,7 +20,7 @@ __all__ = ["capex_schedule"]
 Array = NDArray[np.float64]
 
 
-def _lagged(cum: Array, lag: Array) -> Array:
+def _lagged(cum: Array, lag: NDArray[np.int64]) -> Array:
     """Return ``cum[b, t - lag[b]]`` (0 where ``t - lag < 0``) for every draw and step."""
     n_steps = cum.shape[-1]
     idx = np.arange(n_steps)[None, :] - lag[:, None]
@@ -65,6 +65,7 @@ def capex_schedule(
     start, months, lead, life = (
         np.atleast_1d(np.asarray(x)).astype(np.int64) for x in (start, months, lead, life)
     )
+    lead = lead.astype(np.int64)
     months = np.maximum(months, 1)
     life = np.maximum(life, 1)
     t = np.arange(n_steps)[None, :]

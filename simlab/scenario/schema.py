@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -33,24 +33,24 @@ __all__ = [
 ]
 
 
-def _p(
+def _bounded(
     low: float = -math.inf,
     high: float = math.inf,
     *,
     low_open: bool = False,
     high_open: bool = False,
-) -> Any:
-    bounds = Bounds(low, high, low_open, high_open)
-    return Annotated[Param, BeforeValidator(param_validator(bounds))]
+) -> BeforeValidator:
+    return BeforeValidator(param_validator(Bounds(low, high, low_open, high_open)))
 
 
-Real = _p()
-Positive = _p(0.0, low_open=True)
-NonNeg = _p(0.0)
-Fraction = _p(0.0, 1.0)
-Decline = _p(0.0, 1.0, high_open=True)
-Growth = _p(-1.0, low_open=True)
-Date = Annotated[Param, BeforeValidator(param_validator(Bounds(), is_date=True))]
+Real: TypeAlias = Annotated[Param, _bounded()]
+Positive: TypeAlias = Annotated[Param, _bounded(0.0, low_open=True)]
+NonNeg: TypeAlias = Annotated[Param, _bounded(0.0)]
+Fraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0)]
+OpenFraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, low_open=True, high_open=True)]
+Decline: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, high_open=True)]
+Growth: TypeAlias = Annotated[Param, _bounded(-1.0, low_open=True)]
+Date: TypeAlias = Annotated[Param, BeforeValidator(param_validator(Bounds(), is_date=True))]
 
 
 class _Model(BaseModel):
@@ -81,7 +81,7 @@ class Segment(_Model):
     """Potential volume at the start, tokens per month."""
     growth: Growth = Field(default_factory=lambda: Param(0.0))
     """Yearly growth rate of the potential volume."""
-    adoption0: _p(0.0, 1.0, low_open=True, high_open=True)  # type: ignore[valid-type]
+    adoption0: OpenFraction
     """Adoption (fraction of the potential) at the start."""
     bass_p: Positive = Field(default_factory=lambda: Param(0.03))
     bass_q: NonNeg = Field(default_factory=lambda: Param(0.38))

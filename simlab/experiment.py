@@ -1,22 +1,64 @@
-"""Experiments: cut draws into blocks, run them, and assemble :class:`~simlab.Results`."""
+"""Experiments: draw the inputs, cut the draws into blocks, run them, assemble Results.
+
+A Monte Carlo run (:func:`run`) follows DESIGN.md's principles 2 and 6:
+
+1. all randomness is drawn up front into the inputs table (:func:`sample_inputs`), seeded
+   by block with :class:`numpy.random.SeedSequence`, never by worker;
+2. the draws are cut into fixed blocks of ``block_size``; each block is a deterministic
+   function of the scenario and its rows of the table (:func:`simulate_block`);
+3. blocks run in this process, in a process pool or on any
+   :class:`concurrent.futures.Executor` (e.g. ``dask.distributed.Client.get_executor()``),
+   and are put back in block order, so the numbers are bit-identical whatever ran them;
+4. with a checkpoint folder, each finished block is saved (:mod:`simlab.checkpoint`) and
+   a rerun skips it.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import dataclasses
+import multiprocessing
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
+from simlab._version import __version__
+from simlab.checkpoint import Checkpoint
 from simlab.engine import inputs_to_values, reduce_block, run_block, validate_inputs
 from simlab.engine.metrics import BlockMetrics
-from simlab.errors import ScenarioError
-from simlab.results import Results, assemble
+from simlab.errors import ScenarioError, SimlabWarning
+from simlab.results import (
+    Results,
+    ResultsBuilder,
+    assemble,
+    scenario_from_json,
+    scenario_to_json,
+)
 from simlab.scenario.load import Scenario, load_scenario
+from simlab.uncertainty import SAMPLERS, correlation_matrix, sample_table
 
-__all__ = ["simulate"]
+__all__ = ["process_pool", "run", "sample_inputs", "simulate", "simulate_block"]
 
 DEFAULT_BLOCK = 1024
 
+ExecutorLike = str | cf.Executor | None
 
-def _scenario(scenario: Scenario | str) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        return load_scenario(Path(scenario) if isinstance(scenario, os.PathLike) else scenario)
+    raise ScenarioError(
+        f"scenario must be a Scenario, a catalog name or a path, got {type(scenario).__name__}"
+    )
 
 
 def _check_block_size(block_size: int) -> int:
@@ -25,11 +67,63 @@ def _check_block_size(block_size: int) -> int:
     return block_size
 
 
+def _check_count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ScenarioError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_sampler(sampler: object) -> str:
+    if sampler not in SAMPLERS:
+        raise ScenarioError(
+            f"unknown sampler {sampler!r}; allowed: {', '.join(SAMPLERS)} "
+            "(plain Monte Carlo, Latin hypercube, scrambled Sobol')"
+        )
+    return str(sampler)
+
+
+def _blocks(draws: int, block_size: int) -> list[tuple[int, int, int]]:
+    """Return ``(block, start, stop)`` for each block of the run."""
+    return [
+        (b, start, min(draws, start + block_size))
+        for b, start in enumerate(range(0, draws, block_size))
+    ]
+
+
+# --------------------------------------------------------------------------- one block
 def simulate_block(
-    scenario: Scenario, inputs: pd.DataFrame | None, start: int, stop: int, paths: bool
+    scenario: Scenario,
+    inputs: pd.DataFrame | None,
+    start: int,
+    stop: int,
+    paths: bool,
+    *,
+    offset: int = 0,
 ) -> BlockMetrics:
-    """Run draws ``start:stop`` of a validated inputs table and reduce them to metrics."""
+    """Run draws ``start:stop`` of a validated inputs table and reduce them to metrics.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    inputs : pandas.DataFrame or None
+        A table from :func:`~simlab.engine.validate_inputs`; None for one draw of the
+        point values.
+    start, stop : int
+        The rows to run.
+    paths : bool
+        Also keep per-step paths (float32).
+    offset : int
+        The run's index of the table's row 0, when ``inputs`` is a slice of a larger
+        table; error messages then name the draw of the whole run.
+
+    Returns
+    -------
+    BlockMetrics
+    """
     values = inputs_to_values(scenario, inputs, start, stop)
+    if offset:
+        values = dataclasses.replace(values, offset=values.offset + offset)
     record = run_block(scenario, values, paths=paths)
     return reduce_block(scenario, values, record, paths=paths)
 
@@ -82,3 +176,354 @@ def simulate(
     ]
     shown = table if table is not None else pd.DataFrame(index=pd.RangeIndex(1, name="draw"))
     return assemble(sc, blocks, shown)
+
+
+# --------------------------------------------------------------------------- inputs
+def _correlations(scenario: Scenario) -> np.ndarray | None:
+    pairs = [(c.paths[0], c.paths[1], c.rho) for c in scenario.spec.correlations]
+    if not pairs:
+        return None
+    return correlation_matrix(pairs, list(scenario.uncertain))
+
+
+def sample_inputs(
+    scenario: Scenario | str,
+    draws: int,
+    seed: int,
+    sampler: str = "mc",
+    block_size: int = DEFAULT_BLOCK,
+) -> pd.DataFrame:
+    """Draw the inputs table of a run: every uncertain figure, one row per draw.
+
+    Seeding starts from ``numpy.random.SeedSequence(seed)``:
+
+    - ``"mc"``: the rows of block ``b`` (draws ``b * block_size`` onwards) come from a
+      generator of their own, ``SeedSequence(seed, spawn_key=(b,))``, so a block's draws
+      do not depend on how many blocks the run has, nor on who runs them. The scenario's
+      rank correlations are imposed with Iman–Conover within each block.
+    - ``"lhs"`` and ``"sobol"``: one design over all ``draws`` (the strata or the Sobol'
+      net span the whole run), from a generator seeded with ``SeedSequence(seed)``;
+      correlations are imposed over the whole table. ``block_size`` plays no part.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, or a catalog name or path.
+    draws : int
+        Number of rows, at least 1.
+    seed : int
+        A non-negative integer.
+    sampler : {"mc", "lhs", "sobol"}
+        How the unit hypercube is covered (see :func:`simlab.uncertainty.unit_sample`).
+    block_size : int
+        The block size of the run (matters for ``"mc"`` only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``draw``; one column per uncertain parameter path, in the order of
+        ``scenario.uncertain``; date parameters as ``datetime64[ns]``. A scenario with no
+        uncertain parameter gives ``draws`` rows and no column.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid argument.
+
+    Warns
+    -----
+    SimlabWarning
+        For ``"sobol"`` when ``draws`` is not a power of 2.
+
+    Examples
+    --------
+    >>> table = simlab.sample_inputs("baseline-2025", draws=8, seed=7)  # doctest: +SKIP
+    >>> table.shape[0]  # doctest: +SKIP
+    8
+    """
+    sc = _scenario(scenario)
+    draws = _check_count("draws", draws, 1)
+    seed = _check_count("seed", seed, 0)
+    sampler = _check_sampler(sampler)
+    block_size = _check_block_size(block_size)
+    dists = sc.uncertain
+    if not dists:
+        return pd.DataFrame(index=pd.RangeIndex(draws, name="draw"))
+    corr = _correlations(sc)
+    if sampler == "mc":
+        parts = [
+            sample_table(
+                dists, stop - start, np.random.SeedSequence(seed, spawn_key=(b,)), "mc", corr
+            )
+            for b, start, stop in _blocks(draws, block_size)
+        ]
+        table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    else:
+        table = sample_table(dists, draws, np.random.SeedSequence(seed), sampler, corr)
+    table.index = pd.RangeIndex(draws, name="draw")
+    return table
+
+
+# --------------------------------------------------------------------------- executors
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """One block, as sent to a worker: plain data, no Scenario object.
+
+    The scenario travels as its resolved document (JSON text) and is rebuilt once per
+    worker process with :meth:`Scenario.from_dict` (see :func:`_worker_scenario`).
+    """
+
+    document: str
+    origin: str
+    scenario_hash: str
+    inputs: pd.DataFrame
+    start: int
+    stop: int
+    paths: bool
+
+
+_WORKER_SCENARIOS: dict[str, Scenario] = {}
+
+
+def _worker_scenario(job: _Job) -> Scenario:
+    scenario = _WORKER_SCENARIOS.get(job.scenario_hash)
+    if scenario is None:
+        if len(_WORKER_SCENARIOS) >= 8:
+            _WORKER_SCENARIOS.clear()
+        scenario = scenario_from_json(job.document, job.origin, job.scenario_hash)
+        _WORKER_SCENARIOS[job.scenario_hash] = scenario
+    return scenario
+
+
+def _run_job(job: _Job) -> BlockMetrics:
+    """Run one block in a worker (a top-level function, so "spawn" pools can import it)."""
+    scenario = _worker_scenario(job)
+    return simulate_block(
+        scenario, job.inputs, 0, job.stop - job.start, job.paths, offset=job.start
+    )
+
+
+def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
+    """Return a process pool for :func:`run`, started with the "spawn" method.
+
+    "spawn" starts each worker as a fresh interpreter (the default on macOS and Windows):
+    slower to start than "fork", but safe in a process that holds threads (a progress
+    bar, a dask client). A script that uses it must guard its entry point with
+    ``if __name__ == "__main__":``.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of worker processes; all cores (``os.cpu_count()``) when omitted.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        Shut it down when done (use it in a ``with`` block).
+    """
+    if workers is not None:
+        workers = _check_count("workers", workers, 1)
+    return cf.ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=multiprocessing.get_context("spawn"),
+    )
+
+
+def _check_executor(executor: object) -> ExecutorLike:
+    if executor is None or isinstance(executor, cf.Executor) or executor == "processes":
+        return executor
+    raise ScenarioError(
+        f"executor must be None (this process), 'processes' (a pool over all cores) or a "
+        f"concurrent.futures.Executor (e.g. dask.distributed Client.get_executor()), "
+        f"got {executor!r}"
+    )
+
+
+@contextmanager
+def _pool(executor: ExecutorLike) -> Iterator[cf.Executor]:
+    if isinstance(executor, cf.Executor):
+        yield executor  # the caller's: not ours to shut down
+        return
+    pool = process_pool()
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _run_on(
+    executor: cf.Executor,
+    jobs: list[tuple[int, _Job]],
+    finish: Callable[[int, int, int, BlockMetrics], None],
+) -> None:
+    """Submit every job, then hand each result to ``finish`` as soon as it arrives.
+
+    Finished futures are dropped at once, so memory holds only the blocks in flight.
+    """
+    pending: dict[cf.Future[BlockMetrics], tuple[int, _Job]] = {}
+    try:
+        for block, job in jobs:
+            pending[executor.submit(_run_job, job)] = (block, job)
+        while pending:
+            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                block, job = pending.pop(future)
+                finish(block, job.start, job.stop, future.result())
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _progress_bar(progress: bool | None, draws: int, name: str) -> Any:
+    if progress is None:
+        stream = sys.stderr
+        progress = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+    from tqdm.auto import tqdm
+
+    return tqdm(total=draws, unit="draw", desc=name, disable=not progress, file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- run
+def run(
+    scenario: Scenario | str,
+    draws: int,
+    seed: int,
+    sampler: str = "mc",
+    executor: ExecutorLike = None,
+    block_size: int = DEFAULT_BLOCK,
+    paths: bool = False,
+    checkpoint: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> Results:
+    """Run a Monte Carlo experiment: draw the inputs, simulate them block by block.
+
+    The inputs table is drawn first (:func:`sample_inputs`); the draws are then cut into
+    fixed blocks of ``block_size``, each simulated by :func:`simulate_block` and reduced to
+    metrics at once, and the blocks are put together in block order. The same scenario,
+    seed, sampler, draws and block size give bit-identical results whatever the executor,
+    the number of workers, or whether the run was interrupted and resumed.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, or a catalog name or path to load.
+    draws : int
+        Number of draws, at least 1.
+    seed : int
+        A non-negative integer; see :func:`sample_inputs` for how it seeds each block.
+    sampler : {"mc", "lhs", "sobol"}
+        Plain Monte Carlo, Latin hypercube or scrambled Sobol' points.
+    executor : None, "processes" or concurrent.futures.Executor
+        Where blocks run: None in this process; ``"processes"`` a pool over all cores
+        (see :func:`process_pool`; guard scripts with ``if __name__ == "__main__":``); or
+        any executor, e.g. a :func:`process_pool` of your own or
+        ``dask.distributed.Client(...).get_executor()``. An executor you pass is left
+        running. Workers get the scenario as its resolved document, not as a Python
+        object.
+    block_size : int
+        Draws simulated together in one simpy environment.
+    paths : bool
+        Also keep per-step paths (float32; memory grows with draws x steps).
+    checkpoint : str or os.PathLike, optional
+        A folder in which each finished block is saved (see :mod:`simlab.checkpoint`);
+        rerunning with the same arguments skips the blocks found there.
+    progress : bool, optional
+        Show a progress bar over draws; by default only when standard error is a
+        terminal.
+
+    Returns
+    -------
+    Results
+        ``metrics.attrs`` hold ``seed``, ``sampler``, ``block_size``, ``scenario_hash``
+        and ``simlab_version``.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid argument, or a checkpoint folder of another run or with a damaged
+        block file.
+    SimulationError
+        If a draw's state becomes non-finite.
+
+    Warns
+    -----
+    SimlabWarning
+        If the scenario has no uncertain parameter (every draw is the same), and for
+        ``"sobol"`` when ``draws`` is not a power of 2.
+
+    Examples
+    --------
+    >>> import simlab
+    >>> res = simlab.run("baseline-2025", draws=1000, seed=7)  # doctest: +SKIP
+    >>> res.summary()  # doctest: +SKIP
+    """
+    sc = _scenario(scenario)
+    draws = _check_count("draws", draws, 1)
+    seed = _check_count("seed", seed, 0)
+    sampler = _check_sampler(sampler)
+    block_size = _check_block_size(block_size)
+    executor = _check_executor(executor)
+    if not isinstance(paths, bool):
+        raise ScenarioError(f"paths must be True or False, got {paths!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise ScenarioError(f"progress must be None, True or False, got {progress!r}")
+    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+        raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
+
+    inputs = sample_inputs(sc, draws, seed, sampler, block_size)
+    if not sc.uncertain and draws > 1:
+        warnings.warn(
+            f"scenario {sc.name!r} has no uncertain parameter: all {draws} draws are "
+            'identical (give a figure a distribution, e.g. {dist = "pert", ...})',
+            SimlabWarning,
+            stacklevel=2,
+        )
+    table = validate_inputs(sc, inputs)
+    identity = {
+        "scenario": sc.name,
+        "scenario_hash": sc.hash,
+        "seed": seed,
+        "sampler": sampler,
+        "draws": draws,
+        "block_size": block_size,
+        "paths": paths,
+        "simlab_version": __version__,
+    }
+    store = Checkpoint(Path(checkpoint), identity) if checkpoint is not None else None
+    builder = ResultsBuilder(sc, draws)
+
+    with _progress_bar(progress, draws, sc.name) as bar:
+
+        def finish(block: int, start: int, stop: int, metrics: BlockMetrics) -> None:
+            if store is not None:
+                store.save(block, start, stop, metrics)
+            builder.add(start, metrics)
+            bar.update(stop - start)
+
+        todo = []
+        for block, start, stop in _blocks(draws, block_size):
+            if store is not None and store.done(block):
+                builder.add(start, store.load(block, start, stop))
+                bar.update(stop - start)
+            else:
+                todo.append((block, start, stop))
+        if executor is None:
+            for block, start, stop in todo:
+                finish(block, start, stop, simulate_block(sc, table, start, stop, paths))
+        elif todo:
+            document = scenario_to_json(sc)
+            jobs = [
+                (
+                    block,
+                    _Job(document, sc.origin, sc.hash, table.iloc[start:stop], start, stop, paths),
+                )
+                for block, start, stop in todo
+            ]
+            with _pool(executor) as pool:
+                _run_on(pool, jobs, finish)
+
+    attrs = {k: identity[k] for k in ("seed", "sampler", "block_size", "scenario_hash")}
+    attrs["simlab_version"] = __version__
+    return builder.build(inputs, attrs)

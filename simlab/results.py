@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from simlab._version import __version__
 from simlab.claims import METRICS, YEARLY_METRICS, Term, group_labels, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
-from simlab.errors import ScenarioError, SimlabWarning
+from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.scenario.load import Scenario
 
-__all__ = ["Results", "assemble"]
+__all__ = ["Results", "ResultsBuilder", "assemble", "load_results"]
 
 _OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
@@ -27,11 +32,76 @@ def assemble(
     attrs: dict[str, Any] | None = None,
 ) -> Results:
     """Concatenate block metrics (in draw order) into a :class:`Results`."""
+    n = sum(b.draw["unmet_share"].shape[0] for b in blocks)
+    builder = ResultsBuilder(scenario, n)
+    start = 0
+    for block in blocks:
+        builder.add(start, block)
+        start += block.draw["unmet_share"].shape[0]
+    return builder.build(inputs, attrs)
+
+
+class ResultsBuilder:
+    """Collect block metrics into arrays allocated once, in any order of arrival.
+
+    A run adds each block as it finishes and drops it, so memory holds the final arrays
+    plus the blocks in flight, never a list of blocks and their concatenation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario that was run.
+    draws : int
+        Number of draws of the whole run.
+    """
+
+    _FIELDS = ("provider", "group", "yearly_provider", "yearly_group", "draw", "paths")
+
+    def __init__(self, scenario: Scenario, draws: int) -> None:
+        self.scenario = scenario
+        self.draws = draws
+        self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._added = 0
+
+    def add(self, start: int, block: BlockMetrics) -> None:
+        """Copy a block's arrays into rows ``start:start + len(block)``."""
+        keys = {(f, name) for f in self._FIELDS for name in getattr(block, f)}
+        if self._arrays and keys != set(self._arrays):
+            differ = sorted(".".join(k) for k in keys ^ set(self._arrays))
+            raise SimulationError(
+                f"the block of draws from {start} holds other metrics than the blocks before "
+                f"it ({', '.join(differ)})"
+            )
+        n = block.draw["unmet_share"].shape[0]
+        for f in self._FIELDS:
+            for name, array in getattr(block, f).items():
+                out = self._arrays.get((f, name))
+                if out is None:
+                    out = np.empty((self.draws, *array.shape[1:]), dtype=array.dtype)
+                    self._arrays[(f, name)] = out
+                out[start : start + n] = array
+        self._added += n
+
+    def build(self, inputs: pd.DataFrame, attrs: dict[str, Any] | None = None) -> Results:
+        """Return the :class:`Results` once every draw has been added."""
+        if self._added != self.draws:
+            raise SimulationError(f"{self._added} of {self.draws} draws were simulated")
+        arrays = self._arrays
+        self._arrays = {}
+        return _results(self.scenario, arrays, self.draws, inputs, attrs)
+
+
+def _results(
+    scenario: Scenario,
+    arrays: dict[tuple[str, str], np.ndarray],
+    n: int,
+    inputs: pd.DataFrame,
+    attrs: dict[str, Any] | None,
+) -> Results:
     providers = scenario.providers
     groups = group_labels(scenario)
     spec = scenario.spec
     years, _ = year_matrix(scenario)
-    n = sum(b.draw["unmet_share"].shape[0] for b in blocks)
     coords = {
         "draw": np.arange(n),
         "provider": providers,
@@ -40,32 +110,26 @@ def assemble(
         "kind": ("provider", [spec.providers[p].kind for p in providers]),
         "region": ("provider", [spec.providers[p].region for p in providers]),
     }
-
-    def cat(get: Any) -> np.ndarray:
-        return np.concatenate([get(b) for b in blocks], axis=0)
-
     data: dict[str, Any] = {}
     for name in METRICS:
         if name == "unmet":
             continue
-        data[name] = (("draw", "provider"), cat(lambda b, k=name: b.provider[k]))
-        data[f"{name}_by_group"] = (("draw", "group"), cat(lambda b, k=name: b.group[k]))
+        data[name] = (("draw", "provider"), arrays[("provider", name)])
+        data[f"{name}_by_group"] = (("draw", "group"), arrays[("group", name)])
     for name in YEARLY_METRICS:
-        data[name] = (("draw", "year", "provider"), cat(lambda b, k=name: b.yearly_provider[k]))
-        data[f"{name}_by_group"] = (
-            ("draw", "year", "group"),
-            cat(lambda b, k=name: b.yearly_group[k]),
-        )
-    data["unmet_share"] = (("draw",), cat(lambda b: b.draw["unmet_share"]))
+        data[name] = (("draw", "year", "provider"), arrays[("yearly_provider", name)])
+        data[f"{name}_by_group"] = (("draw", "year", "group"), arrays[("yearly_group", name)])
+    data["unmet_share"] = (("draw",), arrays[("draw", "unmet_share")])
     metrics = xr.Dataset(data, coords=coords, attrs=dict(attrs or {}))
     _annotate(metrics)
 
     paths = None
-    if blocks and blocks[0].paths:
+    path_names = [name for (f, name) in arrays if f == "paths"]
+    if path_names:
         times = scenario.times.astype("datetime64[ns]")
         pdata: dict[str, Any] = {}
-        for name in blocks[0].paths:
-            array = cat(lambda b, k=name: b.paths[k])
+        for name in path_names:
+            array = arrays[("paths", name)]
             if array.ndim == 2:
                 pdata[name] = (("draw", "time"), array)
             elif name in ("adoption", "volume"):
@@ -79,8 +143,8 @@ def assemble(
                 "time": times,
                 "provider": providers,
                 "segment": scenario.segments,
-                "kind": ("provider", coords["kind"][1]),
-                "region": ("provider", coords["region"][1]),
+                "kind": ("provider", [spec.providers[p].kind for p in providers]),
+                "region": ("provider", [spec.providers[p].region for p in providers]),
             },
         )
         _annotate(paths)
@@ -307,6 +371,157 @@ class Results:
         columns = ["claim", "text", "expr", "probability", "se", "undecided", "source"]
         return pd.DataFrame(rows, columns=columns).set_index("claim")
 
+    # ------------------------------------------------------------ identity
+    @property
+    def seed(self) -> int | None:
+        """The seed the inputs were drawn with (None for :func:`~simlab.simulate`)."""
+        seed = self.metrics.attrs.get("seed")
+        return None if seed is None else int(seed)
+
+    @property
+    def sampler(self) -> str | None:
+        """The sampler the inputs were drawn with (None for :func:`~simlab.simulate`)."""
+        sampler = self.metrics.attrs.get("sampler")
+        return None if sampler is None else str(sampler)
+
+    def sources(self) -> pd.DataFrame:
+        """Return where each drawn figure comes from.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``path``, one row per column of the inputs table; columns
+            ``distribution`` (as the scenario states it; ``"(inputs table)"`` for a column
+            given by hand to :func:`~simlab.simulate`) and ``source`` (the reference, with
+            reference keys expanded, or ``"assumption: ..."``).
+        """
+        uncertain = self.scenario.uncertain
+        rows = []
+        for column in self.inputs.columns:
+            path = str(column)
+            dist = uncertain.get(path)
+            rows.append(
+                {
+                    "path": path,
+                    "distribution": dist.describe() if dist is not None else "(inputs table)",
+                    "source": self.scenario.source_of(path) if path in self.scenario.params else "",
+                }
+            )
+        return pd.DataFrame(rows, columns=["path", "distribution", "source"]).set_index("path")
+
+    def compare(
+        self,
+        other: Results,
+        metrics: Sequence[str] = ("revenue", "npv", "share_final", "price_final"),
+        who: str | Sequence[str] = ("all", "open", "closed"),
+        quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+        year: int | None = None,
+    ) -> pd.DataFrame:
+        """Compare another run with this one, metric by metric.
+
+        Parameters
+        ----------
+        other : Results
+            The run to compare (e.g. a variant of this scenario).
+        metrics : sequence of str
+            Metric names; yearly metrics need ``year``.
+        who : str or sequence of str
+            Providers or groups present in both runs.
+        quantiles : sequence of float
+            Quantiles shown side by side.
+        year : int, optional
+            The calendar year of yearly metrics.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (metric, who). Columns ``self_qNN`` and ``other_qNN`` (quantiles over
+            finite draws), ``median_diff`` (other's median minus this one's) and
+            ``p_other_greater``: the share of draws where other's value exceeds this one's,
+            draw by draw. That pairing is meaningful only when the draws share their random
+            numbers, i.e. both runs came from :func:`~simlab.run` with the same seed,
+            sampler, number of draws and block size; otherwise the column is NaN. Draws
+            where either value is NaN are left out of it.
+
+        Examples
+        --------
+        >>> base = simlab.run("baseline-2025", draws=1000, seed=7)  # doctest: +SKIP
+        >>> cheap = simlab.run(sc_cheap, draws=1000, seed=7)  # doctest: +SKIP
+        >>> base.compare(cheap, metrics=["npv"], who="openai")  # doctest: +SKIP
+        """
+        if not isinstance(other, Results):
+            raise ScenarioError(f"other must be a Results, got {type(other).__name__}")
+        whos = [who] if isinstance(who, str) else list(who)
+        paired = (
+            self.seed is not None
+            and self.draws == other.draws
+            and self.seed == other.seed
+            and self.sampler == other.sampler
+            and self.metrics.attrs.get("block_size") == other.metrics.attrs.get("block_size")
+        )
+        rows = []
+        for name in metrics:
+            for w in whos:
+                mine = self.metric(name, w, year).to_numpy()
+                theirs = other.metric(name, w, year).to_numpy()
+                row: dict[str, Any] = {"metric": name, "who": w}
+                qa, qb = _quantiles(mine, quantiles), _quantiles(theirs, quantiles)
+                for q, a in zip(quantiles, qa, strict=True):
+                    row[f"self_q{round(q * 100):02d}"] = a
+                for q, b in zip(quantiles, qb, strict=True):
+                    row[f"other_q{round(q * 100):02d}"] = b
+                row["median_diff"] = _quantiles(theirs, [0.5])[0] - _quantiles(mine, [0.5])[0]
+                p = np.nan
+                if paired:
+                    both = np.isfinite(mine) & np.isfinite(theirs)
+                    if both.any():
+                        p = float(np.mean(theirs[both] > mine[both]))
+                row["p_other_greater"] = p
+                rows.append(row)
+        return pd.DataFrame(rows).set_index(["metric", "who"])
+
+    # ------------------------------------------------------------ saving
+    def to_netcdf(self, path: str | os.PathLike[str]) -> None:
+        """Save the results as one netCDF-4 file (h5netcdf engine; no pickle).
+
+        The file holds groups ``metrics``, ``paths`` (when the run kept them) and
+        ``inputs`` (one variable per column, its parameter path in the ``path``
+        attribute), and in its root attributes the scenario's identity: name, origin,
+        SHA-256 hash and resolved document (JSON text), with the seed, sampler, block
+        size and simlab version of the run. :func:`load_results` reads it back.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced atomically if it exists).
+        """
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp")
+        attrs = _clean_attrs(
+            {
+                **self.metrics.attrs,
+                "simlab_results_format": _FORMAT,
+                "simlab_version": self.metrics.attrs.get("simlab_version", __version__),
+                "scenario_name": self.scenario.name,
+                "scenario_origin": self.scenario.origin,
+                "scenario_hash": self.scenario.hash,
+                "scenario_document": scenario_to_json(self.scenario),
+                "has_paths": int(self.paths is not None),
+            }
+        )
+        try:
+            xr.Dataset(attrs=attrs).to_netcdf(tmp, mode="w", engine="h5netcdf")
+            metrics = self.metrics.copy()
+            metrics.attrs = _clean_attrs(dict(metrics.attrs))
+            metrics.to_netcdf(tmp, mode="a", group="metrics", engine="h5netcdf")
+            if self.paths is not None:
+                self.paths.to_netcdf(tmp, mode="a", group="paths", engine="h5netcdf")
+            _inputs_dataset(self.inputs).to_netcdf(tmp, mode="a", group="inputs", engine="h5netcdf")
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
 
 def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]:
     decided = held[~np.isnan(held)]
@@ -321,3 +536,146 @@ def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]
         return float("nan"), float("nan")
     p = float(decided.mean())
     return p, float(np.sqrt(p * (1.0 - p) / decided.size))
+
+
+def _quantiles(values: np.ndarray, quantiles: Sequence[float]) -> list[float]:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return [float("nan")] * len(quantiles)
+    return [float(q) for q in np.quantile(finite, quantiles)]
+
+
+# --------------------------------------------------------------------------- files
+_FORMAT = 1
+
+
+def _clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Keep attributes netCDF can hold: text and numbers (bools as 0/1, None dropped)."""
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, bool | np.bool_):
+            value = int(value)
+        out[str(key)] = value
+    return out
+
+
+def _inputs_dataset(inputs: pd.DataFrame) -> xr.Dataset:
+    columns = [str(c) for c in inputs.columns]
+    data = {
+        f"input_{j:03d}": ("draw", inputs[c].to_numpy(), {"path": c}) for j, c in enumerate(columns)
+    }
+    return xr.Dataset(
+        data,
+        coords={"draw": np.arange(len(inputs))},
+        attrs={"columns": json.dumps(columns)},
+    )
+
+
+def scenario_to_json(scenario: Scenario) -> str:
+    """Return a scenario's resolved document as JSON text, keys in file order.
+
+    The order matters (providers and segments keep it); the hash sorts keys itself.
+    """
+    return json.dumps(scenario.document, default=str)
+
+
+def scenario_from_json(text: str, origin: str, expected_hash: str | None = None) -> Scenario:
+    """Rebuild a scenario from :func:`scenario_to_json` text, validating it again.
+
+    The document is already resolved, so its ``extends`` key is only a label: it is not
+    followed (the parent may have changed since), and is kept so the hash is unchanged.
+
+    Raises
+    ------
+    ScenarioError
+        If the text is not a scenario document, or its hash is not ``expected_hash``.
+    """
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ScenarioError(f"{origin}: the stored scenario is not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{origin}: the stored scenario is not a table")
+    parent = doc.pop("extends", None)
+    scenario = Scenario.from_dict(doc, origin=origin)
+    if parent is not None:
+        spec = scenario.spec.model_copy(update={"extends": parent})
+        scenario = dataclasses.replace(scenario, spec=spec, document={**doc, "extends": parent})
+    if expected_hash is not None and scenario.hash != expected_hash:
+        raise ScenarioError(
+            f"{origin}: the stored scenario document does not match its hash "
+            f"{expected_hash[:12]}... (the file was edited or damaged)"
+        )
+    return scenario
+
+
+def load_results(path: str | os.PathLike[str]) -> Results:
+    """Load results saved by :meth:`Results.to_netcdf`.
+
+    Only data is read: numeric arrays, text, and the scenario as a JSON document, which is
+    validated again with :meth:`Scenario.from_dict`. Nothing is unpickled or executed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :meth:`Results.to_netcdf`.
+
+    Returns
+    -------
+    Results
+        Equal to the saved one: metrics, paths, inputs (dates as datetime64), scenario,
+        seed and sampler.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not a simlab results file, or its scenario does not
+        match its stored hash.
+
+    Examples
+    --------
+    >>> res.to_netcdf("results.nc")  # doctest: +SKIP
+    >>> again = simlab.load_results("results.nc")  # doctest: +SKIP
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ScenarioError(f"{file}: no such results file")
+
+    def group(name: str | None) -> xr.Dataset:
+        try:
+            with xr.open_dataset(file, group=name, engine="h5netcdf") as ds:
+                return ds.load()
+        except (OSError, ValueError, KeyError) as exc:
+            where = f"group {name!r} of " if name else ""
+            raise ScenarioError(
+                f"{file}: cannot read {where}a simlab results file: {exc}"
+            ) from None
+
+    root = group(None)
+    attrs = root.attrs
+    if "simlab_results_format" not in attrs or "scenario_document" not in attrs:
+        raise ScenarioError(f"{file}: not a simlab results file (no scenario identity in it)")
+    if int(attrs["simlab_results_format"]) > _FORMAT:
+        raise ScenarioError(
+            f"{file}: results format {attrs['simlab_results_format']} is newer than this "
+            f"simlab ({__version__}) reads; upgrade simlab"
+        )
+    scenario = scenario_from_json(
+        str(attrs["scenario_document"]), str(attrs["scenario_origin"]), str(attrs["scenario_hash"])
+    )
+    metrics = group("metrics")
+    paths = group("paths") if int(attrs.get("has_paths", 0)) else None
+    stored = group("inputs")
+    columns = json.loads(stored.attrs.get("columns", "[]"))
+    inputs = pd.DataFrame(
+        {c: stored[f"input_{j:03d}"].to_numpy() for j, c in enumerate(columns)},
+        index=pd.RangeIndex(stored.sizes.get("draw", 0), name="draw"),
+        columns=columns,
+    )
+    for ds in (metrics, paths):
+        if ds is not None:
+            for name in ds.variables:
+                ds[name].encoding = {}
+    return Results(scenario=scenario, metrics=metrics, paths=paths, inputs=inputs)

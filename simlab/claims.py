@@ -35,6 +35,7 @@ METRICS = (
     "capex",
     "training",
     "fcf",
+    "operating_profit",
     "npv",
     "irr",
     "payback_years",

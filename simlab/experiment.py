@@ -31,8 +31,8 @@ import pandas as pd
 
 from simlab._version import __version__
 from simlab.checkpoint import Checkpoint
-from simlab.engine import inputs_to_values, reduce_block, run_block, validate_inputs
-from simlab.engine.metrics import BlockMetrics
+from simlab.engine import inputs_to_values, validate_inputs
+from simlab.engine.metrics import BlockMetrics, run_and_reduce
 from simlab.errors import ScenarioError, SimlabWarning
 from simlab.results import (
     Results,
@@ -124,8 +124,7 @@ def simulate_block(
     values = inputs_to_values(scenario, inputs, start, stop)
     if offset:
         values = dataclasses.replace(values, offset=values.offset + offset)
-    record = run_block(scenario, values, paths=paths)
-    return reduce_block(scenario, values, record, paths=paths)
+    return run_and_reduce(scenario, values, paths=paths)
 
 
 def simulate(

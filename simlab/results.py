@@ -156,6 +156,7 @@ _UNITS = {
     "capex": "USD",
     "training": "USD",
     "fcf": "USD",
+    "operating_profit": "USD",
     "npv": "USD",
     "valuation": "USD",
     "irr": "1/year",

@@ -88,6 +88,8 @@ class BlockRecord:
     revenue: np.ndarray  # (X, B) total over the horizon
     capex: np.ndarray  # (X, B)
     training: np.ndarray  # (X, B) training spend within the horizon
+    depreciation: np.ndarray  # (X, B) over the horizon
+    payback: np.ndarray  # (X, B) years from the start; NaN if it never pays back
     yearly: dict[str, np.ndarray]  # (Y, P, B) sums over each year's steps
     first: dict[str, np.ndarray]  # (P, B) at the first step: share, price
     last: dict[str, np.ndarray]  # (P, B) at the last step: share, price, quality
@@ -166,7 +168,7 @@ class _Block:
         self.base_capacity = cap
         self.capex_spend = np.zeros((T, P, B))
         self.capex_capacity = np.zeros((T, P, B))
-        self.depreciation = np.zeros((T, P, B))
+        self.depreciation = np.zeros((P, B))  # over the horizon
         self._schedule_capex()
         self.limited = bool(np.isfinite(cap).any())
 
@@ -225,6 +227,11 @@ class _Block:
             -np.log1p(values["finance.discount_rate"])[None, :]
             * ((np.arange(T) + 1.0) * self.dt)[:, None]
         )  # (T, B)
+        # Payback, tracked as the clearing goes (see _track_payback).
+        self.cum_fcf = np.zeros((X, B))
+        self.last_negative = np.full((X, B), -1, dtype=np.int64)
+        self.cum_at_negative = np.zeros((X, B))
+        self.cum_after_negative = np.zeros((X, B))
         self.acc_revenue = np.zeros((P, B))
         self.acc_training = np.zeros((P, B))
         self.training_now = np.zeros((P, B))  # spent in the current step, by releases
@@ -278,19 +285,22 @@ class _Block:
             unit0 = v[f"{prefix}.capacity_cost"][:, None]
             decline = v[f"{prefix}.capacity_cost_decline"][:, None]
             unit_cost = unit0 * np.exp(t_years[None, :] * np.log1p(-decline))
-            start = sc.step_of_days(v[f"{base}.date"])
-            spend, capacity, dep = capex_schedule(
+            args = [
                 v[f"{base}.amount"],
-                start,
+                sc.step_of_days(v[f"{base}.date"]),
                 np.rint(v[f"{base}.years"] / dt),
                 np.rint(v[lead_path] / dt),
                 np.rint(v[life_path] / dt),
-                unit_cost,
-                T,
-            )
+            ]
+            # Capex figures rarely vary by draw: then one schedule serves the block.
+            same = all((a == a[0]).all() for a in args) and (unit_cost == unit_cost[0]).all()
+            if same:
+                args = [a[:1] for a in args]
+                unit_cost = unit_cost[:1]
+            spend, capacity, dep = capex_schedule(*args, unit_cost, T)
             self.capex_spend[:, p, :] += spend.T
             self.capex_capacity[:, p, :] += capacity.T
-            self.depreciation[:, p, :] += dep.T
+            self.depreciation[p] += dep.sum(axis=1)
             if np.isinf(self.base_capacity[p]).any():
                 self.base_capacity[p] = np.where(
                     np.isinf(self.base_capacity[p]), 0.0, self.base_capacity[p]
@@ -631,6 +641,7 @@ class _Block:
         np.einsum("gp,pb->gb", self.groups, own, out=fcf[P:])
         self.pv += fcf * self.discount[k]
         self.rec_fcf[:, :, k] = fcf.T
+        self._track_payback(k, fcf)
         self.acc_revenue += revenue
         self.acc_training += self.training_now
         self.training_now[:] = 0.0
@@ -663,6 +674,29 @@ class _Block:
         self.cost *= self.cost_factor
         self.opex_level *= self.opex_factor
 
+    def _track_payback(self, k: int, fcf: np.ndarray) -> None:
+        """Track what payback needs: the last step with negative cumulative fcf.
+
+        Payback is then ``t_j + Δt · (−C_j) / (C_{j+1} − C_j)`` with ``j`` that step
+        (flows at the end of each step); the same definition as
+        :func:`simlab.finance.payback`, computed without a second pass over the flows.
+        """
+        prev_negative = self.last_negative == k - 1
+        self.cum_fcf += fcf
+        self.cum_after_negative = np.where(prev_negative, self.cum_fcf, self.cum_after_negative)
+        negative = self.cum_fcf < 0
+        self.last_negative = np.where(negative, k, self.last_negative)
+        self.cum_at_negative = np.where(negative, self.cum_fcf, self.cum_at_negative)
+
+    def payback_years(self) -> np.ndarray:
+        """Return the payback time in years from the start, (X, B); see _track_payback."""
+        dt, j = self.dt, self.last_negative
+        c0, c1 = self.cum_at_negative, self.cum_after_negative
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crossing = (j + 1) * dt + dt * (-c0) / (c1 - c0)
+        out = np.where(j < 0, 0.0, crossing)
+        return np.where(j == self.T - 1, np.nan, out)
+
     # ----------------------------------------------------------------- run
     def run(self) -> BlockRecord:
         env = simpy.Environment()
@@ -687,6 +721,8 @@ class _Block:
             pv=self.pv,
             revenue=entities(self.acc_revenue),
             capex=entities(self.capex_spend.sum(axis=0)),
+            depreciation=entities(self.depreciation),
+            payback=self.payback_years(),
             training=entities(self.acc_training),
             yearly=self.yearly,
             first=self.first,

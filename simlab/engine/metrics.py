@@ -21,7 +21,7 @@ import numpy as np
 
 from simlab.engine.core import BlockRecord, group_matrix, year_index
 from simlab.engine.state import BlockValues
-from simlab.finance import irr, payback
+from simlab.finance import irr
 from simlab.scenario.load import Scenario
 
 __all__ = ["BlockMetrics", "group_matrix", "reduce_block", "year_matrix"]
@@ -93,12 +93,7 @@ def reduce_block(
     tv_pv = tv * np.exp(-np.log1p(rate) * horizon)
     use_tv = sc.spec.finance.terminal_value
     npv_ = rec.pv + tv_pv if use_tv else rec.pv
-    # Payback from the start (time 0): flows at the end of each step; a stream whose
-    # cumulative sum is never negative pays back at once.
-    ends = (np.arange(T) + 1.0) * dt
-    pay = payback(fcf, ends)
-    pay[pay == ends[0]] = 0.0
-    pay = pay.T  # (X, B)
+    pay = rec.payback
     # IRR of the flows, with the terminal value at the last step (in place: last use).
     if use_tv:
         fcf[..., -1] += np.nan_to_num(tv.T, nan=0.0)
@@ -116,6 +111,7 @@ def reduce_block(
         "capex": capex,
         "training": training,
         "fcf": fcf_sum,
+        "operating_profit": fcf_sum + capex - rec.depreciation,
         "npv": npv_,
         "valuation": rec.pv + tv_pv,
         "irr": irr_,
@@ -181,4 +177,36 @@ def reduce_block(
         draw=draw,
         paths=out_paths,
         irr_missing=irr_missing,
+    )
+
+
+def run_and_reduce(scenario: Scenario, values: BlockValues, paths: bool = False) -> BlockMetrics:
+    """Simulate a block of draws and reduce it to per-draw metrics.
+
+    A block of one draw is run as two copies of it: numpy sums a length-1 draw axis
+    along a different (pairwise) path, which would change the last bit of some
+    results. Padded, every draw gives bit-identical numbers whatever block it is in.
+    """
+    from dataclasses import replace
+
+    from simlab.engine.core import run_block
+
+    if values.draws != 1:
+        return reduce_block(scenario, values, run_block(scenario, values, paths), paths)
+    doubled = replace(
+        values, values={k: np.repeat(v, 2) for k, v in values.values.items()}, draws=2
+    )
+    both = reduce_block(scenario, doubled, run_block(scenario, doubled, paths), paths)
+
+    def first(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: v[:1] for k, v in d.items()}
+
+    return BlockMetrics(
+        provider=first(both.provider),
+        group=first(both.group),
+        yearly_provider=first(both.yearly_provider),
+        yearly_group=first(both.yearly_group),
+        draw=first(both.draw),
+        paths=first(both.paths),
+        irr_missing=first(both.irr_missing),
     )

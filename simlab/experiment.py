@@ -245,20 +245,37 @@ def sample_inputs(
     seed = _check_count("seed", seed, 0)
     sampler = _check_sampler(sampler)
     block_size = _check_block_size(block_size)
-    dists = sc.uncertain
-    if not dists:
-        return pd.DataFrame(index=pd.RangeIndex(draws, name="draw"))
-    corr = _correlations(sc)
     if sampler == "mc":
         parts = [
-            sample_table(
-                dists, stop - start, np.random.SeedSequence(seed, spawn_key=(b,)), "mc", corr
-            )
-            for b, start, stop in _blocks(draws, block_size)
+            _mc_block(sc, seed, b, start, stop) for b, start, stop in _blocks(draws, block_size)
         ]
-        table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    else:
-        table = sample_table(dists, draws, np.random.SeedSequence(seed), sampler, corr)
+        return _concat(parts, draws)
+    if not sc.uncertain:
+        return pd.DataFrame(index=pd.RangeIndex(draws, name="draw"))
+    table = sample_table(
+        sc.uncertain, draws, np.random.SeedSequence(seed), sampler, _correlations(sc)
+    )
+    table.index = pd.RangeIndex(draws, name="draw")
+    return table
+
+
+def _mc_block(scenario: Scenario, seed: int, block: int, start: int, stop: int) -> pd.DataFrame:
+    """Rows ``start:stop`` (block ``block``) of a Monte Carlo inputs table.
+
+    Drawn from the block's own stream, ``SeedSequence(seed, spawn_key=(block,))``, so any
+    process can draw any block.
+    """
+    index = pd.RangeIndex(start, stop, name="draw")
+    if not scenario.uncertain:
+        return pd.DataFrame(index=index)
+    stream = np.random.SeedSequence(seed, spawn_key=(block,))
+    part = sample_table(scenario.uncertain, stop - start, stream, "mc", _correlations(scenario))
+    part.index = index
+    return part
+
+
+def _concat(parts: list[pd.DataFrame], draws: int) -> pd.DataFrame:
+    table = pd.concat(parts) if len(parts) > 1 else parts[0].copy()
     table.index = pd.RangeIndex(draws, name="draw")
     return table
 
@@ -269,16 +286,21 @@ class _Job:
     """One block, as sent to a worker: plain data, no Scenario object.
 
     The scenario travels as its resolved document (JSON text) and is rebuilt once per
-    worker process with :meth:`Scenario.from_dict` (see :func:`_worker_scenario`).
+    worker process with :meth:`Scenario.from_dict` (see :func:`_worker_scenario`). Under
+    ``"mc"`` the worker draws the block's inputs itself from the block's seed stream, so
+    drawing is spread over the workers too; under ``"lhs"``/``"sobol"`` the rows of the
+    one design come with the job.
     """
 
     document: str
     origin: str
     scenario_hash: str
-    inputs: pd.DataFrame
+    seed: int
+    block: int
     start: int
     stop: int
     paths: bool
+    inputs: pd.DataFrame | None = None
 
 
 _WORKER_SCENARIOS: dict[str, Scenario] = {}
@@ -294,12 +316,26 @@ def _worker_scenario(job: _Job) -> Scenario:
     return scenario
 
 
-def _run_job(job: _Job) -> BlockMetrics:
+def _simulate_rows(
+    scenario: Scenario,
+    seed: int,
+    block: int,
+    start: int,
+    stop: int,
+    paths: bool,
+    inputs: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, BlockMetrics]:
+    """Draw (under "mc") or take a block's inputs, and simulate them."""
+    if inputs is None:
+        inputs = _mc_block(scenario, seed, block, start, stop)
+    table = validate_inputs(scenario, inputs)
+    return inputs, simulate_block(scenario, table, 0, stop - start, paths, offset=start)
+
+
+def _run_job(job: _Job) -> tuple[pd.DataFrame, BlockMetrics]:
     """Run one block in a worker (a top-level function, so "spawn" pools can import it)."""
     scenario = _worker_scenario(job)
-    return simulate_block(
-        scenario, job.inputs, 0, job.stop - job.start, job.paths, offset=job.start
-    )
+    return _simulate_rows(scenario, job.seed, job.block, job.start, job.stop, job.paths, job.inputs)
 
 
 def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
@@ -354,22 +390,22 @@ def _pool(executor: ExecutorLike) -> Iterator[cf.Executor]:
 
 def _run_on(
     executor: cf.Executor,
-    jobs: list[tuple[int, _Job]],
-    finish: Callable[[int, int, int, BlockMetrics], None],
+    jobs: list[_Job],
+    finish: Callable[[int, int, int, pd.DataFrame, BlockMetrics], None],
 ) -> None:
     """Submit every job, then hand each result to ``finish`` as soon as it arrives.
 
     Finished futures are dropped at once, so memory holds only the blocks in flight.
     """
-    pending: dict[cf.Future[BlockMetrics], tuple[int, _Job]] = {}
+    pending: dict[cf.Future[tuple[pd.DataFrame, BlockMetrics]], _Job] = {}
     try:
-        for block, job in jobs:
-            pending[executor.submit(_run_job, job)] = (block, job)
+        for job in jobs:
+            pending[executor.submit(_run_job, job)] = job
         while pending:
             done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
             for future in done:
-                block, job = pending.pop(future)
-                finish(block, job.start, job.stop, future.result())
+                job = pending.pop(future)
+                finish(job.block, job.start, job.stop, *future.result())
     finally:
         for future in pending:
             future.cancel()
@@ -471,7 +507,9 @@ def run(
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
 
-    inputs = sample_inputs(sc, draws, seed, sampler, block_size)
+    # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
+    # are one design over all draws, drawn here.
+    design = None if sampler == "mc" else sample_inputs(sc, draws, seed, sampler, block_size)
     if not sc.uncertain and draws > 1:
         warnings.warn(
             f"scenario {sc.name!r} has no uncertain parameter: all {draws} draws are "
@@ -479,7 +517,6 @@ def run(
             SimlabWarning,
             stacklevel=2,
         )
-    table = validate_inputs(sc, inputs)
     identity = {
         "scenario": sc.name,
         "scenario_hash": sc.hash,
@@ -492,37 +529,46 @@ def run(
     }
     store = Checkpoint(Path(checkpoint), identity) if checkpoint is not None else None
     builder = ResultsBuilder(sc, draws)
+    parts: dict[int, pd.DataFrame] = {}
+
+    def rows(start: int, stop: int) -> pd.DataFrame | None:
+        return None if design is None else design.iloc[start:stop]
 
     with _progress_bar(progress, draws, sc.name) as bar:
 
-        def finish(block: int, start: int, stop: int, metrics: BlockMetrics) -> None:
+        def finish(
+            block: int, start: int, stop: int, inputs: pd.DataFrame, metrics: BlockMetrics
+        ) -> None:
             if store is not None:
                 store.save(block, start, stop, metrics)
             builder.add(start, metrics)
+            if design is None:
+                parts[block] = inputs
             bar.update(stop - start)
 
         todo = []
         for block, start, stop in _blocks(draws, block_size):
             if store is not None and store.done(block):
                 builder.add(start, store.load(block, start, stop))
+                if design is None:
+                    parts[block] = _mc_block(sc, seed, block, start, stop)
                 bar.update(stop - start)
             else:
                 todo.append((block, start, stop))
         if executor is None:
             for block, start, stop in todo:
-                finish(block, start, stop, simulate_block(sc, table, start, stop, paths))
+                found = _simulate_rows(sc, seed, block, start, stop, paths, rows(start, stop))
+                finish(block, start, stop, *found)
         elif todo:
             document = scenario_to_json(sc)
             jobs = [
-                (
-                    block,
-                    _Job(document, sc.origin, sc.hash, table.iloc[start:stop], start, stop, paths),
-                )
-                for block, start, stop in todo
+                _Job(document, sc.origin, sc.hash, seed, b, start, stop, paths, rows(start, stop))
+                for b, start, stop in todo
             ]
             with _pool(executor) as pool:
                 _run_on(pool, jobs, finish)
 
+    inputs = design if design is not None else _concat([parts[b] for b in sorted(parts)], draws)
     attrs = {k: identity[k] for k in ("seed", "sampler", "block_size", "scenario_hash")}
     attrs["simlab_version"] = __version__
     return builder.build(inputs, attrs)

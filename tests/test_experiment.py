@@ -134,6 +134,7 @@ def test_an_unknown_scenario_name_is_a_scenario_error():
 def test_run_takes_a_path_and_records_its_identity(sc, reference):
     res = run(str(UNCERTAIN), draws=80, seed=11, block_size=16)
     assert_same(res, reference)
+    pd.testing.assert_frame_equal(res.inputs, sample_inputs(sc, 80, seed=11, block_size=16))
     assert res.seed == 11 and res.sampler == "mc"
     assert res.metrics.attrs["block_size"] == 16
     assert res.metrics.attrs["scenario_hash"] == sc.hash
@@ -236,7 +237,7 @@ def _count_blocks(monkeypatch) -> list[int]:
     real = experiment.simulate_block
 
     def counting(scenario, inputs, start, stop, paths, **kw):
-        calls.append(start)
+        calls.append(kw.get("offset", 0) + start)
         return real(scenario, inputs, start, stop, paths, **kw)
 
     monkeypatch.setattr(experiment, "simulate_block", counting)

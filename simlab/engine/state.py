@@ -17,6 +17,7 @@ import pandas as pd
 
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
+from simlab.scenario.params import Bounds
 
 __all__ = ["BlockValues", "inputs_to_values", "validate_inputs"]
 
@@ -50,6 +51,13 @@ class BlockValues:
     def row(self, b: int) -> dict[str, float]:
         """Return draw ``b``'s value of every path."""
         return {k: float(v[b]) for k, v in self.values.items()}
+
+
+def _inside(values: np.ndarray, bounds: Bounds) -> np.ndarray:
+    """Vectorised :meth:`Bounds.contains`."""
+    low = values > bounds.low if bounds.low_open else values >= bounds.low
+    high = values < bounds.high if bounds.high_open else values <= bounds.high
+    return np.asarray(low & high)
 
 
 def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
@@ -97,12 +105,12 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
                 raise ScenarioError(
                     f"inputs[{path!r}]: row {row}: must be finite, got {float(values[row])!r}"
                 )
-            inside = np.array([param.bounds.contains(float(x)) for x in np.unique(values)])
+            inside = _inside(values, param.bounds)
             if not inside.all():
-                value = float(np.unique(values)[~inside][0])
-                row = int(np.flatnonzero(values == value)[0])
+                row = int(np.flatnonzero(~inside)[0])
                 raise ScenarioError(
-                    f"inputs[{path!r}]: row {row}: must be {param.bounds.describe()}, got {value!r}"
+                    f"inputs[{path!r}]: row {row}: must be {param.bounds.describe()}, "
+                    f"got {float(values[row])!r}"
                 )
         out[path] = values
     return pd.DataFrame(out, index=pd.RangeIndex(len(inputs), name="draw"))

@@ -1,0 +1,430 @@
+"""Shared machinery of the sensitivity methods: targets, evaluation, statistics, tables."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import os
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from simlab.claims import METRICS, YEARLY_METRICS, group_labels
+from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.scenario.load import Scenario, load_scenario
+
+__all__ = ["MAX_ROWS", "param_units"]
+
+#: Rows per batched :func:`~simlab.simulate` call; a sweep of more rows runs in chunks.
+#: The engine's Results hold about 5 kB a draw for a ten-year scenario, so 65,536 rows
+#: stay near 300 MB at once.
+MAX_ROWS = 65_536
+
+_STAT_RE = re.compile(r"^q(\d{1,3}(?:\.\d+)?)$")
+# Probabilities are kept strictly inside (0, 1), as simlab.uncertainty's samplers do.
+_LOWEST = 2.0**-54
+_HIGHEST = 1.0 - 2.0**-53
+
+
+class _HasPpf(Protocol):
+    def ppf(self, q: Any) -> Any: ...  # the inverse CDF
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """The metric read back from each run: ``Results.metric(metric, who, year)``."""
+
+    metric: str
+    who: str
+    year: int | None
+
+    def attrs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"metric": self.metric, "who": self.who}
+        if self.year is not None:
+            out["year"] = self.year
+        return out
+
+
+def _metric_names() -> list[str]:
+    # "unmet" is a per-draw value of the whole market (``unmet_share``), not by provider.
+    return [m for m in METRICS if m != "unmet"] + list(YEARLY_METRICS)
+
+
+def _target(
+    scenario: Scenario,
+    metric: object,
+    provider: object,
+    group: object,
+    year: object,
+) -> _Target:
+    names = _metric_names()
+    if not isinstance(metric, str) or metric not in names:
+        raise ScenarioError(f"unknown metric {metric!r}; allowed: {', '.join(names)}")
+    if provider is not None and group is not None:
+        raise ScenarioError(
+            f"give provider or group, not both (got provider={provider!r}, group={group!r})"
+        )
+    if provider is not None:
+        if provider not in scenario.providers:
+            raise ScenarioError(
+                f"{scenario.origin}: unknown provider {provider!r} "
+                f"(providers: {', '.join(scenario.providers)})"
+            )
+        who = str(provider)
+    else:
+        labels = group_labels(scenario)
+        who = "all" if group is None else str(group)
+        if who not in labels:
+            raise ScenarioError(
+                f"{scenario.origin}: unknown group {group!r} (groups: {', '.join(labels)})"
+            )
+    from simlab.engine.metrics import year_matrix
+
+    if metric in YEARLY_METRICS:
+        years = [int(y) for y in year_matrix(scenario)[0]]
+        if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in years:
+            raise ScenarioError(
+                f"metric {metric!r} is yearly: give year= one of {years[0]}..{years[-1]}, "
+                f"got {year!r}"
+            )
+        return _Target(metric, who, int(year))
+    if year is not None:
+        raise ScenarioError(f"metric {metric!r} is not yearly; leave year out (got {year!r})")
+    return _Target(metric, who, None)
+
+
+def _scenario(scenario: object) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        return load_scenario(scenario)  # type: ignore[arg-type]
+    raise ScenarioError(
+        f"scenario must be a Scenario, a catalog name or a path, got {type(scenario).__name__}"
+    )
+
+
+def _count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ScenarioError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Chunk:
+    """Rows of an inputs table to run in a worker: plain data, the scenario as JSON."""
+
+    document: str
+    origin: str
+    scenario_hash: str
+    table: pd.DataFrame
+    target: _Target
+    block_size: int
+
+
+_WORKER_SCENARIOS: dict[str, Scenario] = {}
+
+
+def _run_chunk(chunk: _Chunk) -> np.ndarray:
+    """Simulate a chunk in a worker and return only the target metric (a top-level function)."""
+    from simlab.results import scenario_from_json
+
+    scenario = _WORKER_SCENARIOS.get(chunk.scenario_hash)
+    if scenario is None:
+        if len(_WORKER_SCENARIOS) >= 8:
+            _WORKER_SCENARIOS.clear()
+        scenario = scenario_from_json(chunk.document, chunk.origin, chunk.scenario_hash)
+        _WORKER_SCENARIOS[chunk.scenario_hash] = scenario
+    return _simulate_values(scenario, chunk.table, chunk.target, chunk.block_size)[0]
+
+
+def _simulate_values(
+    scenario: Scenario, table: pd.DataFrame, target: _Target, block_size: int
+) -> tuple[np.ndarray, str]:
+    from simlab.experiment import simulate
+
+    inputs = table if table.shape[1] else None
+    res = simulate(scenario, inputs, block_size=block_size)
+    data = res.metric(target.metric, target.who, target.year)
+    values = data.to_numpy().astype(np.float64)
+    if inputs is None:  # no column: one run of the point values stands for every row
+        values = np.repeat(values, len(table))
+    return values, str(data.attrs.get("units", ""))
+
+
+def _evaluate(
+    scenario: Scenario,
+    table: pd.DataFrame,
+    target: _Target,
+    block_size: int,
+    executor: object,
+) -> tuple[np.ndarray, str]:
+    """Run every row of ``table`` and return the target metric per row, and its units.
+
+    In this process: batched :func:`~simlab.simulate` calls of up to :data:`MAX_ROWS`
+    rows. With an executor: chunks of ``block_size`` rows submitted to it, put back in
+    row order (bit-identical numbers either way).
+    """
+    n = len(table)
+    if executor is None:
+        parts, units = [], ""
+        for start in range(0, n, MAX_ROWS):
+            values, units = _simulate_values(
+                scenario, table.iloc[start : start + MAX_ROWS], target, block_size
+            )
+            parts.append(values)
+        return np.concatenate(parts), units
+    from simlab.results import scenario_to_json
+
+    pool, owned = _executor(executor)
+    document = scenario_to_json(scenario)
+    try:
+        futures = [
+            pool.submit(
+                _run_chunk,
+                _Chunk(
+                    document,
+                    scenario.origin,
+                    scenario.hash,
+                    table.iloc[start : start + block_size],
+                    target,
+                    block_size,
+                ),
+            )
+            for start in range(0, n, block_size)
+        ]
+        values = np.concatenate([np.asarray(f.result(), dtype=np.float64) for f in futures])
+    finally:
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+    # The units come from one tiny run here (workers send back only numbers).
+    _, units = _simulate_values(scenario, table.iloc[:1], target, block_size)
+    return values, units
+
+
+def _executor(executor: object) -> tuple[Any, bool]:
+    if executor == "processes":
+        from simlab.experiment import process_pool
+
+        return process_pool(), True
+    if isinstance(executor, cf.Executor) or callable(getattr(executor, "submit", None)):
+        return executor, False
+    raise ScenarioError(
+        "executor must be None (this process), 'processes' (a pool over all cores) or a "
+        "concurrent.futures.Executor (e.g. dask.distributed Client(...).get_executor()), "
+        f"got {executor!r}"
+    )
+
+
+def _check_statistic(name: object) -> str:
+    if isinstance(name, str):
+        if name in ("mean", "median", "std", "p_negative"):
+            return name
+        m = _STAT_RE.match(name)
+        if m and 0 <= float(m.group(1)) <= 100:
+            return name
+    raise ScenarioError(
+        f"unknown statistic {name!r}; allowed: mean, median, std, p_negative (share of "
+        "draws below 0) or qNN (a percentile, e.g. q05, q95)"
+    )
+
+
+def _statistic(values: np.ndarray, name: str) -> np.ndarray:
+    """Apply a statistic over the last axis, leaving NaN draws out."""
+    finite = np.isfinite(values)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point with no finite draw: NaN
+        if name == "mean":
+            return np.nanmean(np.where(finite, values, np.nan), axis=-1)
+        if name == "median":
+            return np.nanmedian(np.where(finite, values, np.nan), axis=-1)
+        if name == "std":
+            return np.nanstd(np.where(finite, values, np.nan), axis=-1, ddof=1)
+        if name == "p_negative":
+            kept = finite.sum(axis=-1)
+            below = (np.where(finite, values, 0.0) < 0).sum(axis=-1)
+            return np.where(kept > 0, below / np.maximum(kept, 1), np.nan)
+        q = float(name[1:]) / 100.0
+        return np.nanquantile(np.where(finite, values, np.nan), q, axis=-1)
+
+
+def _warn_nan(target: _Target, missing: int, total: int, how: str) -> None:
+    if missing:
+        warnings.warn(
+            f"{target.metric}[{target.who}]: {missing} of {total} draws have no value (NaN, "
+            f"e.g. no IRR or no payback in the horizon); {how}",
+            SimlabWarning,
+            stacklevel=3,
+        )
+
+
+def _as_column(dist: _HasPpf, is_date: bool, u: np.ndarray) -> np.ndarray:
+    """Map probabilities through a distribution; dates as datetime64 like sample_table."""
+    values = np.asarray(dist.ppf(np.clip(u, _LOWEST, _HIGHEST)), dtype=np.float64)
+    if is_date:
+        return values.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+    return values
+
+
+def _base_table(scenario: Scenario, draws: int, seed: int) -> pd.DataFrame:
+    from simlab.experiment import sample_inputs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SimlabWarning)  # no uncertain parameter: checked by callers
+        return sample_inputs(scenario, draws, seed)
+
+
+def _median_table(scenario: Scenario) -> pd.DataFrame:
+    cols = {
+        path: _as_column(dist, dist.is_date, np.array([0.5]))
+        for path, dist in scenario.uncertain.items()
+    }
+    return pd.DataFrame(cols, index=pd.RangeIndex(1, name="draw"))
+
+
+def _stack(base: pd.DataFrame, overrides: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Repeat ``base`` once per override (a mapping of column to one value) and set them."""
+    n = len(base)
+    table = pd.concat([base] * len(overrides), ignore_index=True)
+    columns = {c for o in overrides for c in o}
+    for column in columns:
+        values = [o.get(column) for o in overrides]
+        if column in table.columns:
+            col = table[column].to_numpy().copy()
+        else:
+            col = None
+        filled = []
+        for i, value in enumerate(values):
+            if value is None:
+                if col is None:
+                    raise SimulationError(f"internal: column {column!r} has no base value")
+                filled.append(col[i * n : (i + 1) * n])
+            else:
+                filled.append(np.repeat(np.asarray([value]), n))
+        table[column] = np.concatenate(filled)
+    table.index = pd.RangeIndex(len(table), name="draw")
+    return table
+
+
+def _require_uncertain(scenario: Scenario, what: str) -> None:
+    if not scenario.uncertain:
+        raise ScenarioError(
+            f"{scenario.origin}: {what} needs uncertain parameters, and scenario "
+            f"{scenario.name!r} has none (give a figure a distribution, e.g. "
+            '{dist = "pert", low = ..., mode = ..., high = ...}, or use Scenario.with_values)'
+        )
+
+
+def _parameters(scenario: Scenario, parameters: Sequence[str] | None, what: str) -> list[str]:
+    _require_uncertain(scenario, what)
+    names = list(scenario.uncertain)
+    if parameters is None:
+        return names
+    if isinstance(parameters, str):
+        parameters = [parameters]
+    chosen = []
+    for path in parameters:
+        if path not in scenario.params:
+            scenario._require_path(path)
+        if path not in scenario.uncertain:
+            raise ScenarioError(
+                f"{scenario.origin}: {path!r} is fixed; {what} varies only uncertain "
+                f"parameters (uncertain: {', '.join(names)})"
+            )
+        chosen.append(path)
+    if not chosen:
+        raise ScenarioError(f"{what}: parameters is empty")
+    return list(dict.fromkeys(chosen))
+
+
+def _attrs(
+    target: _Target, statistic: str, units: str, draws: int, seed: int, **extra: Any
+) -> dict[str, Any]:
+    return {
+        **target.attrs(),
+        "statistic": statistic,
+        "units": units,
+        "draws": draws,
+        "seed": seed,
+        **extra,
+    }
+
+
+#: Units by a parameter's last key, for axes (docs/model.md, "Units"), where the scenario
+#: file gives none.
+_UNITS = {
+    "price_in": "USD per million tokens",
+    "price_out": "USD per million tokens",
+    "cost": "USD per million tokens",
+    "quality": "index points",
+    "need": "index points",
+    "step": "index points",
+    "potential": "tokens per month",
+    "capacity": "tokens per month",
+    "capacity_cost": "USD per token/month",
+    "opex": "USD per year",
+    "training_cost": "USD",
+    "cash": "USD",
+    "amount": "USD",
+    "growth": "per year",
+    "cost_decline": "per year",
+    "capacity_cost_decline": "per year",
+    "opex_growth": "per year",
+    "training_growth": "per year",
+    "discount_rate": "per year",
+    "terminal_growth": "per year",
+    "drift": "per year",
+    "bass_p": "per year",
+    "bass_q": "per year",
+    "switching_time": "years",
+    "capex_lead": "years",
+    "capex_life": "years",
+    "cadence": "years",
+    "review": "years",
+    "lag": "years",
+    "years": "years",
+    "date": "date",
+    "first": "date",
+}
+
+
+def param_units(scenario: Scenario, path: str) -> str:
+    """Return a parameter's unit: the scenario's ``unit``, or the model's unit of its key.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    path : str
+        A parameter path.
+
+    Returns
+    -------
+    str
+        The unit, ``"fraction"`` for shares and ratios, or ``""`` where none is known.
+    """
+    param = scenario.params.get(path)
+    if param is not None and param.unit:
+        return str(param.unit)
+    if param is not None and param.is_date:
+        return "date"
+    key = path.rsplit(".", 1)[-1]
+    if key in _UNITS:
+        return _UNITS[key]
+    if key in (
+        "input_share",
+        "adoption0",
+        "leakage",
+        "markup",
+        "trigger",
+        "cut",
+        "floor",
+        "ratio",
+        "catch_up",
+        "kappa",
+    ):
+        return "fraction"
+    return ""

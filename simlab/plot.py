@@ -564,8 +564,7 @@ def _result_label(attrs: Mapping[Any, Any], values: np.ndarray) -> tuple[float, 
     if attrs.get("year") is not None:
         text = text.replace(" (", f" in {attrs['year']} (", 1)
     if statistic:
-        text = f"{statistic} of {text[0].lower()}{text[1:]}" if metric in _NAMES else text
-        text = text[0].upper() + text[1:]
+        text = f"{str(statistic).capitalize()} of {text}"
     return factor, text
 
 
@@ -820,7 +819,10 @@ def morris(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 12) -> Fi
         mu, sigma, xerr=conf, fmt="o", color=_COLOR_CLOSED, ecolor="0.6", elinewidth=1, capsize=2
     )
     top_n = len(df) if top is None else top
+    biggest = float(np.nanmax(mu)) if np.isfinite(mu).any() else 0.0
     for i in np.argsort(-np.nan_to_num(mu))[:top_n]:
+        if not mu[i] > 0.02 * biggest:
+            continue  # too close to 0 to label without overlap
         ax.annotate(
             str(df.index[i]),
             (mu[i], sigma[i]),
@@ -831,8 +833,8 @@ def morris(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 12) -> Fi
     finite = np.concatenate([mu[np.isfinite(mu)], sigma[np.isfinite(sigma)]])
     edge = float(finite.max()) if finite.size else 1.0
     ax.plot([0, edge], [0, edge], color="0.7", linewidth=0.8, linestyle="--")
-    ax.set_xlabel(f"mu* (mean |elementary effect|, {unit} per unit of probability)")
-    ax.set_ylabel(f"sigma (std of elementary effects, {unit} per unit of probability)")
+    ax.set_xlabel(f"mu*, mean |elementary effect| ({unit} per unit probability)")
+    ax.set_ylabel(f"sigma ({unit} per unit probability)")
     ax.set_title(f"Morris screening: {label}")
     _tidy(ax, grid="both")
     return fig

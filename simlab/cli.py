@@ -20,10 +20,16 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from simlab._version import __version__
 from simlab.errors import SimlabError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from simlab.results import Results
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
@@ -92,10 +98,134 @@ def _run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- run ----------------------------------------------------------------------------------
+
+_KEY_METRICS = ("revenue", "npv", "irr", "share_final", "price_final")
+
+
+def _args_run(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``simlab run``."""
+    from simlab.uncertainty import SAMPLERS
+
+    parser.add_argument("scenario", metavar="NAME|FILE", help="a catalog name or a TOML file")
+    parser.add_argument("--draws", type=int, default=1000, help="number of draws (1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--sampler", choices=SAMPLERS, default="mc", help="mc, lhs or sobol")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="1: this process; K > 1: a pool of K processes"
+    )
+    parser.add_argument("--checkpoint", metavar="DIR", help="save finished blocks; resume")
+    parser.add_argument("--out", metavar="DIR", default="simlab-out", help="(simlab-out)")
+    parser.add_argument("--paths", action="store_true", help="also keep per-step paths")
+    parser.add_argument("--block-size", type=int, default=1024, help="draws per block (1024)")
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    """Run a scenario, print its summary and claims, and write results to ``--out``."""
+    import time
+
+    from simlab.experiment import process_pool, run
+    from simlab.scenario.load import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{PROG}: error: --out {out}: exists and is not a folder")
+    started = time.perf_counter()
+    common = {
+        "draws": args.draws,
+        "seed": args.seed,
+        "sampler": args.sampler,
+        "block_size": args.block_size,
+        "paths": args.paths,
+        "checkpoint": args.checkpoint,
+    }
+    if args.workers == 1:
+        res = run(scenario, **common)
+    else:
+        with process_pool(args.workers) as pool:
+            res = run(scenario, executor=pool, **common)
+    wall = time.perf_counter() - started
+    print(
+        f"{scenario.name}: {res.draws} draws, seed {args.seed}, sampler {args.sampler}, "
+        f"{wall:.1f} s"
+    )
+    print()
+    summary = res.summary(metrics=_KEY_METRICS, by="group")
+    rows = [
+        [str(metric), str(who), *(_number(row[q]) for q in ("q05", "q50", "q95")), str(row["nan"])]
+        for (metric, who), row in zip(summary.index, summary.to_dict("records"), strict=True)
+    ]
+    _print_table(["metric", "who", "q05", "q50", "q95", "nan"], rows, sys.stdout)
+    claims = res.claims()
+    if not claims.empty:
+        print()
+        rows = [
+            [str(key), str(row["expr"]), _number(row["probability"]), _number(row["se"])]
+            for key, row in claims.iterrows()
+        ]
+        _print_table(["claim", "condition", "probability", "se"], rows, sys.stdout)
+    out.mkdir(parents=True, exist_ok=True)
+    res.to_netcdf(out / "results.nc")
+    summary.to_csv(out / "summary.csv")
+    claims.to_csv(out / "claims.csv")
+    written = ["results.nc", "summary.csv", "claims.csv", *_write_plots(res, out)]
+    print()
+    print(f"wrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+def _number(value: float) -> str:
+    """Four significant figures; NaN as ``nan``."""
+    return f"{float(value):.4g}"
+
+
+def _write_plots(res: Results, out: Path) -> list[str]:
+    """Write the standard figures as PNG, if :mod:`simlab.plot` is available."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from simlab import plot
+    except ImportError as exc:
+        print(f"{PROG}: note: plots skipped ({exc})", file=sys.stderr)
+        return []
+    spec = res.scenario.spec
+    closed = [name for name, p in spec.providers.items() if p.kind == "closed"]
+
+    def npv() -> Figure:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+        plot.distribution(res, metric="npv", who="closed", ax=axes[0])
+        plot.distribution(res, metric="npv", who=closed[0], ax=axes[1])
+        return fig
+
+    figures: list[tuple[str, Callable[[], Figure]]] = [("shares.png", lambda: plot.shares(res))]
+    if closed:
+        figures.append(("npv.png", npv))
+    figures.append(
+        ("share_fan.png", lambda: plot.fan(res, var="share", who=["open", "closed"], by="group"))
+    )
+    written = []
+    for name, draw in figures:
+        fig = draw()
+        fig.savefig(out / name, dpi=120)
+        plt.close(fig)
+        written.append(name)
+    return written
+
+
 # --- the registry ------------------------------------------------------------------------
 
 COMMANDS: tuple[Command, ...] = (
     Command("list", "print the catalog of shipped scenarios", _args_list, _run_list),
+    Command(
+        "run",
+        "run a scenario's Monte Carlo draws; print and save the summary, claims and plots",
+        _args_run,
+        _run_run,
+    ),
 )
 """Every sub-command, in the order ``simlab --help`` shows them."""
 

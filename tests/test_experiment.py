@@ -320,3 +320,49 @@ def test_a_killed_run_resumes_to_the_same_numbers(sc, tmp_path, monkeypatch):
     monkeypatch.undo()
     whole = run(sc, draws=draws, seed=5, block_size=1)
     assert_same(resumed, whole)
+
+
+# --------------------------------------------------------------------------- the command
+def test_cli_run_prints_the_summary_and_writes_its_files(tmp_path, capsys):
+    from simlab import cli
+    from simlab.results import load_results
+
+    out = tmp_path / "out"
+    argv = ["run", str(UNCERTAIN), "--draws", "8", "--seed", "1", "--block-size", "4"]
+    assert cli.main([*argv, "--out", str(out), "--checkpoint", str(tmp_path / "ck")]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert stderr == ""
+    assert stdout.startswith("uncertain: 8 draws, seed 1, sampler mc")
+    assert "share_final  closed" in stdout
+    assert "closed-lose  share_final[closed] < 0.5" in stdout
+    written = {"results.nc", "summary.csv", "claims.csv", "shares.png", "npv.png"}
+    assert written | {"share_fan.png"} == {p.name for p in out.iterdir()}
+    res = load_results(out / "results.nc")
+    assert (res.draws, res.seed) == (8, 1)
+    summary = pd.read_csv(out / "summary.csv", index_col=[0, 1])
+    assert list(summary.columns) == ["mean", "q05", "q50", "q95", "nan"]
+    assert summary.loc[("irr", "all"), "nan"] >= 0
+    claims = pd.read_csv(out / "claims.csv", index_col=0)
+    assert list(claims.index) == ["closed-lose", "cn-roi"]
+    assert len(list((tmp_path / "ck").glob("block-*.npz"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sampler", "halton"], "argument --sampler: invalid choice: 'halton'"),
+        (["--draws", "0"], "draws must be an integer >= 1, got 0"),
+        (["--draws", "ten"], "argument --draws: invalid int value: 'ten'"),
+        (["--workers", "0"], "workers must be an integer >= 1, got 0"),
+    ],
+)
+def test_cli_run_bad_input_is_one_line_and_exit_2(tmp_path, capsys, extra, message):
+    from simlab import cli
+
+    argv = ["run", str(UNCERTAIN), "--out", str(tmp_path / "out"), *extra]
+    assert cli.main(argv) == 2
+    stdout, stderr = capsys.readouterr()
+    assert stdout == ""
+    assert len(stderr.splitlines()) == 1, stderr
+    assert stderr.startswith("simlab") and message in stderr
+    assert not (tmp_path / "out").exists()

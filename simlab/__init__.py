@@ -3,8 +3,9 @@
 The user's API, grouped:
 
 - scenarios: :func:`load_scenario`, :func:`list_scenarios`, :class:`Scenario`
-- running: :func:`simulate` (deterministic, on an inputs table)
-- results: :class:`Results`
+- running: :func:`run` (Monte Carlo), :func:`sample_inputs` (its inputs table),
+  :func:`simulate` (deterministic, on an inputs table)
+- results: :class:`Results`, :func:`load_results`
 - the economics as pure functions: :mod:`simlab.market`, :mod:`simlab.finance`
 - errors: :class:`SimlabError`, :class:`ScenarioError`, :class:`SimulationError`,
   :class:`SimlabWarning`
@@ -13,8 +14,8 @@ The user's API, grouped:
 from simlab import finance, market
 from simlab._version import __version__
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
-from simlab.experiment import simulate
-from simlab.results import Results
+from simlab.experiment import run, sample_inputs, simulate
+from simlab.results import Results, load_results
 from simlab.scenario import list_scenarios
 from simlab.scenario.load import Scenario, load_scenario
 
@@ -28,7 +29,10 @@ __all__ = [
     "__version__",
     "finance",
     "list_scenarios",
+    "load_results",
     "load_scenario",
     "market",
+    "run",
+    "sample_inputs",
     "simulate",
 ]

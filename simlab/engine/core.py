@@ -196,6 +196,7 @@ class _Block:
         self.open_column = self.is_open[:, None].astype(np.float64)
         self.has_leak = False
         self.dirty_utility = self.dirty_switch = self.dirty_paid = self.dirty_factors = True
+        self.dirty_columns: set[int] = set()  # providers whose quality changed
 
         # Share defense and pricing rule groups.
         rules = [spec.providers[p].pricing.rule for p in provs]
@@ -312,8 +313,24 @@ class _Block:
         w = self.input_share
         return w * self.price_in + (1.0 - w) * self.price_out
 
+    def _utility_columns(self, columns: list[int]) -> None:
+        """Recompute the base utility of some providers only (after their releases)."""
+        seg = self.seg
+        idx = np.array(columns)
+        h = quality_value(
+            self.quality[None, idx, :], seg["need"][:, None, :], seg["kappa"][:, None, :]
+        )
+        u = seg["beta_quality"][:, None, :] * h + self.pref_region[:, self.region_of[idx], :]
+        u += seg["pref_open"][:, None, :] * self.is_open[None, idx, None]
+        u += self.prov["xi"][None, idx, :]
+        self.base_utility[:, idx, :] = np.where(self.available[:, idx, :], u, -np.inf)
+        self.utility_bound = max(self.utility_bound, float(np.abs(u).max()))
+
     def _refresh(self) -> None:
         seg = self.seg
+        if self.dirty_columns and not self.dirty_utility:
+            self._utility_columns(sorted(self.dirty_columns))
+        self.dirty_columns.clear()
         if self.dirty_utility:
             h = quality_value(
                 self.quality[None, :, :], seg["need"][:, None, :], seg["kappa"][:, None, :]
@@ -381,44 +398,51 @@ class _Block:
             yield env.timeout(1.0)
 
     def releases(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
-        spec, v, dt = self.sc.spec, self.v, self.dt
+        """Projected releases: wakes only at steps where some draw has a release due."""
+        spec, v, dt, T = self.sc.spec, self.v, self.dt, self.T
+        # "lead" releases look at the others' quality, so they go last within a step.
+        order = {"step": 0, "catch_up": 1, "lead": 2}
         plans = []
+        due_at: dict[int, list[int]] = {}
         for name, prov in spec.providers.items():
             if prov.releases is None:
                 continue
             base = f"providers.{name}.releases"
             first = self.sc.step_of_days(v[f"{base}.first"])
             every = np.maximum(1, np.rint(v[f"{base}.cadence"] / dt)).astype(np.int64)
+            steps: set[int] = set()
+            for f, e in np.unique(np.stack([first, every]), axis=1).T:
+                steps.update(range(max(int(f), 0), T, int(e)))
+            for step in steps:
+                due_at.setdefault(step, []).append(len(plans))
             plans.append((self.prov_index[name], prov.releases.mode, base, first, every))
-        if not plans:
-            return
-        # "lead" releases look at the others' quality, so they go last within a step.
-        order = {"step": 0, "catch_up": 1, "lead": 2}
-        plans.sort(key=lambda plan: order[plan[1]])
-        yield env.timeout(0.40)
-        closed = ~self.is_open
-        for k in range(self.T):
-            for p, mode, base, first, every in plans:
-                due = (k >= first) & ((k - first) % every == 0)
-                if not due.any():
-                    continue
-                q = self.quality[p]
-                if mode == "step":
-                    new = q + v[f"{base}.step"]
-                elif mode == "catch_up":
-                    best = self.quality[closed].max(axis=0) if closed.any() else q
-                    new = q + v[f"{base}.catch_up"] * np.maximum(best - q, 0.0)
-                else:
-                    best_open = self.quality[self.is_open].max(axis=0) if self.is_open.any() else q
-                    new = np.maximum(q, (1.0 + v[f"{base}.lead"]) * best_open)
-                self.quality[p] = np.where(due, new, q)
-                years = k * dt
-                cost = v[f"{base}.training_cost"] * np.exp(
-                    years * np.log1p(v[f"{base}.training_growth"])
-                )
-                self.training_now[p] += np.where(due, cost, 0.0)
-                self.dirty_utility = True
-            yield env.timeout(1.0)
+        now = 0.0
+        for k in sorted(due_at):
+            yield env.timeout(k + 0.40 - now)
+            now = k + 0.40
+            for i in sorted(due_at[k], key=lambda i: order[plans[i][1]]):
+                self._release(k, *plans[i])
+
+    def _release(
+        self, k: int, p: int, mode: str, base: str, first: np.ndarray, every: np.ndarray
+    ) -> None:
+        v, closed = self.v, ~self.is_open
+        due = (k >= first) & ((k - first) % every == 0)
+        q = self.quality[p]
+        if mode == "step":
+            new = q + v[f"{base}.step"]
+        elif mode == "catch_up":
+            best = self.quality[closed].max(axis=0) if closed.any() else q
+            new = q + v[f"{base}.catch_up"] * np.maximum(best - q, 0.0)
+        else:
+            best_open = self.quality[self.is_open].max(axis=0) if self.is_open.any() else q
+            new = np.maximum(q, (1.0 + v[f"{base}.lead"]) * best_open)
+        self.quality[p] = np.where(due, new, q)
+        cost = v[f"{base}.training_cost"] * np.exp(
+            k * self.dt * np.log1p(v[f"{base}.training_growth"])
+        )
+        self.training_now[p] += np.where(due, cost, 0.0)
+        self.dirty_columns.add(p)
 
     def timeline(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
         sc, v = self.sc, self.v
@@ -473,7 +497,7 @@ class _Block:
             def release(mask: np.ndarray, step: int) -> None:
                 if quality is not None:
                     self.quality[p, mask] = quality[mask]
-                    self.dirty_utility = True
+                    self.dirty_columns.add(p)
                 if price_in is not None:
                     self.price_in[p, mask] = price_in[mask]
                 if price_out is not None:

@@ -214,6 +214,7 @@ class _Block:
         self.last_review = np.zeros((nd, B), dtype=np.int64)
         self.ref_share = np.full((nd, B), np.nan)
         self.cut_due = np.full((nd, B), -1, dtype=np.int64)
+        self.next_defense = 1  # the first step at which _defend has anything to do
 
         # What the clearing accumulates as it goes (hot in cache, no second pass).
         self.groups = group_matrix(scenario)
@@ -582,6 +583,9 @@ class _Block:
             self.price_out[i] = ratio * self.price_out[t]
 
     def _defend(self, k: int) -> None:
+        # Nothing to do before the first review or cut that is due in some draw.
+        if k < self.next_defense:
+            return
         d, prov = self.defenders, self.prov
         share = self.last_share[d]
         due = (k - self.last_review) >= self.review_steps
@@ -599,6 +603,10 @@ class _Block:
             self.price_in[d] *= scale
             self.price_out[d] *= scale
             self.cut_due = np.where(cut_now, -1, self.cut_due)
+        pending = self.cut_due[self.cut_due >= 0]
+        self.next_defense = int((self.last_review + self.review_steps).min())
+        if pending.size:
+            self.next_defense = min(self.next_defense, int(pending.min()))
 
     # ------------------------------------------------------------ clearing
     def clear(self, k: int) -> None:

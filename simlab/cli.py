@@ -98,6 +98,74 @@ def _run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- show ---------------------------------------------------------------------------------
+
+
+def _args_show(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="a catalog name or a TOML file")
+    parser.add_argument(
+        "--uncertain", action="store_true", help="only the parameters drawn from a distribution"
+    )
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    """Print a scenario's parameters: value or distribution, unit and source."""
+    from simlab.scenario.load import load_scenario
+
+    sc = load_scenario(args.scenario)
+    print(f"{sc.name}: {sc.title}")
+    print(f"  {sc.spec.start} to {sc.spec.end} by {sc.spec.step}; file {sc.origin}")
+    if sc.spec.description:
+        print("  " + " ".join(sc.spec.description.split()))
+    table = sc.parameters
+    if args.uncertain:
+        table = table[table["distribution"] != ""]
+    rows = [
+        [
+            str(path),
+            str(row.distribution) or _number_text(row.value),
+            str(row.unit),
+            str(row.source),
+        ]
+        for path, row in table.iterrows()
+    ]
+    print()
+    _print_table(["parameter", "value or distribution", "unit", "source"], rows, sys.stdout)
+    if sc.spec.claims:
+        print()
+        claims = [[key, c.expr, c.text] for key, c in sc.spec.claims.items()]
+        _print_table(["claim", "condition", "text"], claims, sys.stdout)
+    return EXIT_OK
+
+
+def _number_text(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def _args_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files or names")
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    """Validate scenario files: ``ok`` or one clear error per file; exit 2 if any is bad."""
+    from simlab.errors import SimlabError
+    from simlab.scenario.load import load_scenario
+
+    bad = 0
+    for name in args.files:
+        try:
+            sc = load_scenario(name)
+        except SimlabError as exc:
+            bad += 1
+            print(_one_line(str(exc)), file=sys.stderr)
+        else:
+            print(f"{name}: ok ({len(sc.params)} parameters, {len(sc.uncertain)} uncertain)")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
 # --- run ----------------------------------------------------------------------------------
 
 _KEY_METRICS = ("revenue", "npv", "irr", "share_final", "price_final")
@@ -220,6 +288,13 @@ def _write_plots(res: Results, out: Path) -> list[str]:
 
 COMMANDS: tuple[Command, ...] = (
     Command("list", "print the catalog of shipped scenarios", _args_list, _run_list),
+    Command("show", "print a scenario's parameters with their sources", _args_show, _run_show),
+    Command(
+        "validate",
+        "check scenario files: ok, or one clear error per file",
+        _args_validate,
+        _run_validate,
+    ),
     Command(
         "run",
         "run a scenario's Monte Carlo draws; print and save the summary, claims and plots",

@@ -7,8 +7,8 @@ open-weight providers in shades of orange; medians as lines, 50 % and 90 % bands
 shading; every axis labelled with its unit; money in billions of USD where large.
 
 - runs: :func:`fan`, :func:`shares`, :func:`distribution`, :func:`compare`
-- sensitivity: :func:`tornado`, :func:`spider`, :func:`heatmap`, :func:`sobol_bars`,
-  :func:`morris`
+- sensitivity: :func:`tornado`, :func:`spider`, :func:`heatmap` (two-parameter sweeps),
+  :func:`sweep_line` (one-parameter sweeps), :func:`sobol_bars`, :func:`morris`
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "shares",
     "sobol_bars",
     "spider",
+    "sweep_line",
     "tornado",
 ]
 
@@ -74,6 +75,21 @@ _NAMES = {
     "quality_final": "Final quality",
     "price_index": "Price index",
     "unmet_share": "Unmet share of demand",
+}
+
+#: Metrics that cannot be below zero: no P(x < 0) to mark.
+_NON_NEGATIVE = {
+    "payback_years",
+    "revenue",
+    "capex",
+    "training",
+    "capex_coverage",
+    "model_roi",
+    "share_final",
+    "price_final",
+    "quality_final",
+    "price_index",
+    "unmet_share",
 }
 
 _COLOR_OPEN = "#e6550d"
@@ -442,7 +458,8 @@ def distribution(
     -----
     Draws where the metric has no value (NaN: e.g. no IRR exists, or no payback within
     the horizon) are left out of the histogram, the ECDF and P(x < 0); their number is
-    shown in the title.
+    shown in the title. P(x < 0) is not marked for metrics that cannot be negative
+    (payback time, shares, prices, ...).
     """
     values, units = _metric_values(results, metric, who, year)
     finite = values[np.isfinite(values)]
@@ -452,8 +469,10 @@ def distribution(
     twin = ax.twinx()
     ax.set_xlabel(_label(metric, shown_units, who))
     ax.set_ylabel("Draws (count)")
-    twin.set_ylabel("Cumulative probability (fraction)")
+    of = " of draws with a value" if missing else ""
+    twin.set_ylabel(f"Cumulative probability{of} (fraction)")
     twin.set_ylim(0, 1.02)
+    mark = not (metric in _NON_NEGATIVE and (finite >= 0).all())
     if finite.size:
         scaled = finite * factor
         ax.hist(scaled, bins=bins, color=_COLOR_CLOSED, alpha=0.55, label="histogram")
@@ -462,9 +481,10 @@ def distribution(
         p_neg = float(np.mean(finite < 0))
         se = float(np.sqrt(p_neg * (1 - p_neg) / finite.size))
         lo, hi = float(scaled.min()), float(scaled.max())
-        if lo <= 0 <= hi:
+        if mark and lo <= 0 <= hi:
             ax.axvline(0.0, color=_COLOR_OPEN, linewidth=1.5, linestyle="--")
             twin.plot([0.0], [p_neg], marker="o", color=_COLOR_OPEN)
+    if finite.size and mark:
         ax.text(
             0.02,
             0.95,
@@ -474,7 +494,7 @@ def distribution(
             color=_COLOR_OPEN,
             fontweight="bold",
         )
-    else:
+    if not finite.size:
         ax.text(0.5, 0.5, "no draw has a value", transform=ax.transAxes, ha="center")
     note = f", {missing} without a value" if missing else ""
     when = f" in {year}" if year is not None else ""
@@ -564,7 +584,8 @@ def _result_label(attrs: Mapping[Any, Any], values: np.ndarray) -> tuple[float, 
     if attrs.get("year") is not None:
         text = text.replace(" (", f" in {attrs['year']} (", 1)
     if statistic:
-        text = f"{str(statistic).capitalize()} of {text}"
+        lowered = text[0].lower() + text[1:] if text[1:2].islower() else text
+        text = f"{str(statistic).capitalize()} of {lowered}"
     return factor, text
 
 
@@ -724,6 +745,76 @@ def heatmap(da: xr.DataArray, ax: Axes | None = None, statistic: str = "median")
     ax.set_xlabel(_coord_label(da, xdim))
     ax.set_ylabel(_coord_label(da, ydim))
     ax.set_title("Sweep: " + str(da.attrs.get("statistic", "value")) + " over the grid")
+    return fig
+
+
+def sweep_line(da: xr.DataArray, ax: Axes | None = None) -> Figure:
+    """Draw a one-parameter sweep from :func:`simlab.sweep`: the statistics against the value.
+
+    The median is a solid line, the mean dashed, and a band joins the lowest and highest
+    percentiles (e.g. ``q05`` to ``q95``) when the sweep has them.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The sweep: one swept dim (and optionally ``statistic``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ScenarioError
+        If ``da`` does not have exactly one swept dim.
+    """
+    swept = [str(d) for d in da.dims if d != "statistic"]
+    if len(swept) != 1:
+        raise ScenarioError(
+            f"sweep_line needs a sweep over one parameter, got dims {list(da.dims)}"
+        )
+    (dim,) = swept
+    if "statistic" not in da.dims:
+        da = da.expand_dims(statistic=[str(da.attrs.get("statistic", "value"))])
+    stats = [str(s) for s in da.coords["statistic"].values]
+    z = da.transpose(dim, "statistic").to_numpy().astype(np.float64)
+    factor, ylabel = _result_label({**da.attrs, "statistic": None}, z)
+    z = z * factor
+    x = _numeric(da.coords[dim].values)
+    fig, ax = _axes(ax)
+    quantiles = sorted((float(s[1:]), j) for j, s in enumerate(stats) if s.startswith("q"))
+    if len(quantiles) >= 2:
+        (qlo, jlo), (qhi, jhi) = quantiles[0], quantiles[-1]
+        ax.fill_between(
+            x,
+            z[:, jlo],
+            z[:, jhi],
+            color=_COLOR_CLOSED,
+            alpha=0.2,
+            linewidth=0,
+            label=f"{qlo:g} to {qhi:g} percentile",
+        )
+    styles = {"median": "-", "mean": "--"}
+    for j, name in enumerate(stats):
+        if name.startswith("q") and len(quantiles) >= 2:
+            continue
+        ax.plot(
+            x,
+            z[:, j],
+            styles.get(name, ":"),
+            color=_COLOR_CLOSED,
+            linewidth=2,
+            marker="o",
+            markersize=3,
+            label=name,
+        )
+    ax.set_xlabel(_coord_label(da, dim))
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize="small")
+    ax.set_title(f"Sweep of {dim}")
+    _tidy(ax, grid="both")
     return fig
 
 

@@ -133,6 +133,16 @@ def test_sensitivity_figures(sc):
     assert_labelled(plot.morris(morris(sc, "npv", provider="closedco", trajectories=4)))
 
 
+def test_sweep_line_of_a_one_parameter_sweep(sc):
+    da = sweep(sc, {"providers.newco.price_in": [0.2, 0.5, 0.8]}, "npv", draws=8)
+    fig = plot.sweep_line(da)
+    assert_labelled(fig)
+    assert "USD per million tokens" in fig.axes[0].get_xlabel()
+    assert_labelled(plot.sweep_line(da.sel(statistic="mean")))
+    with pytest.raises(ScenarioError, match="one parameter"):
+        plot.sweep_line(da.expand_dims(extra=[1, 2]))
+
+
 def test_heatmap_needs_two_swept_dims(sc):
     da = sweep(sc, {"providers.newco.price_in": [0.2, 0.5]}, "npv", draws=4)
     with pytest.raises(ScenarioError, match="exactly two parameters"):

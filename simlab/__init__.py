@@ -6,18 +6,22 @@ The user's API, grouped:
 - running: :func:`run` (Monte Carlo), :func:`sample_inputs` (its inputs table),
   :func:`simulate` (deterministic, on an inputs table)
 - results: :class:`Results`, :func:`load_results`
+- sensitivity: :func:`tornado`, :func:`sweep`, :func:`sobol`, :func:`morris` (more in
+  :mod:`simlab.sensitivity`)
+- figures: :mod:`simlab.plot` (matplotlib, imported only when a figure is drawn)
 - the economics as pure functions: :mod:`simlab.market`, :mod:`simlab.finance`
 - errors: :class:`SimlabError`, :class:`ScenarioError`, :class:`SimulationError`,
   :class:`SimlabWarning`
 """
 
-from simlab import finance, market
+from simlab import finance, market, plot
 from simlab._version import __version__
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
 from simlab.experiment import run, sample_inputs, simulate
 from simlab.results import Results, load_results
 from simlab.scenario import list_scenarios
 from simlab.scenario.load import Scenario, load_scenario
+from simlab.sensitivity import morris, sobol, sweep, tornado
 
 __all__ = [
     "Results",
@@ -32,7 +36,12 @@ __all__ = [
     "load_results",
     "load_scenario",
     "market",
+    "morris",
+    "plot",
     "run",
     "sample_inputs",
     "simulate",
+    "sobol",
+    "sweep",
+    "tornado",
 ]

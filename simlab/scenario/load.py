@@ -585,7 +585,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     >>> import simlab
     >>> sc = simlab.load_scenario("baseline-2025")
     >>> sc.parameters.loc["providers.openai.price_in", "value"]
-    np.float64(1.25)
+    1.25
     """
     path = scenario_path(name_or_path)
     return Scenario.from_dict(_read_toml(path), origin=str(path), base_dir=path.parent)

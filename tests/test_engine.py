@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simlab.errors import ScenarioError, SimulationError
 from simlab.experiment import simulate
@@ -245,3 +247,35 @@ def test_npv_irr_payback_metrics_match_the_finance_functions(full):
     # The path's fcf is the provider's: revenue - serving cost - opex - training - capex.
     assert fcf[0, :5].sum() == pytest.approx(metrics.provider["fcf"][0].sum(), rel=1e-12)
     assert rec.paths["fcf"][:, :, 0].sum() == pytest.approx(fcf[0, :5].sum(), rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    beta_price=st.floats(0.0, 3.0),
+    beta_quality=st.floats(0.0, 0.5),
+    elasticity=st.floats(0.0, 2.0),
+    leakage=st.floats(0.0, 1.0),
+    capacity=st.floats(1e11, 1e14),
+    price=st.floats(0.05, 20.0),
+    factor=st.floats(1.0, 5.0),
+)
+def test_engine_invariants_for_random_valid_parameters(
+    full, beta_price, beta_quality, elasticity, leakage, capacity, price, factor
+):
+    inputs = pd.DataFrame(
+        {
+            "segments.consumer.beta_price": [beta_price] * 2,
+            "segments.enterprise.beta_quality": [beta_quality] * 2,
+            "segments.consumer.elasticity": [elasticity] * 2,
+            "segments.consumer.leakage": [leakage] * 2,
+            "providers.closedco.capacity": [capacity] * 2,
+            "providers.newco.price_in": [price, price * factor],
+        }
+    )
+    res = simulate(full, inputs, paths=True)
+    share = res.paths.share
+    np.testing.assert_allclose(share.sum("provider"), 1.0, rtol=1e-5)
+    for name in ("share", "served", "capacity", "volume", "adoption", "unmet"):
+        assert (res.paths[name] >= 0).all(), name
+    own = res.metrics.share_final.sel(provider="newco").to_numpy()
+    assert own[1] <= own[0] * (1 + 1e-12)  # a higher own price never raises own share

@@ -21,12 +21,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from simlab._version import __version__
 from simlab.errors import SimlabError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from simlab.results import Results
@@ -284,6 +285,273 @@ def _write_plots(res: Results, out: Path) -> list[str]:
     return written
 
 
+# --- sensitivity: tornado, sweep, sobol, morris -------------------------------------------
+
+
+def _args_target(parser: argparse.ArgumentParser, seed: bool = True) -> None:
+    """Arguments shared by the sensitivity commands: the scenario, the metric, --out."""
+    parser.add_argument("scenario", metavar="NAME|FILE", help="a catalog name or a TOML file")
+    parser.add_argument("--metric", required=True, help="a metric, e.g. npv, share_final, irr")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--provider", help="whose metric: a provider")
+    who.add_argument("--group", help="whose metric: all, open, closed or region=XX (all)")
+    parser.add_argument("--year", type=int, help="the calendar year of a yearly metric")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--out", metavar="DIR", default="simlab-out", help="(simlab-out)")
+
+
+def _target(args: argparse.Namespace) -> dict[str, Any]:
+    return {"provider": args.provider, "group": args.group, "year": args.year}
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{PROG}: error: --out {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _save_figure(draw: Callable[[], Figure], path: Path) -> list[str]:
+    """Draw a figure with the Agg backend and save it as PNG; return the file's name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = draw()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path.name]
+
+
+def _print_frame(frame: pd.DataFrame, columns: Sequence[str], limit: int = 15) -> None:
+    frame = frame.reset_index() if frame.index.name else frame
+    rows = [
+        [_number(v) if isinstance(v, float) else str(v) for v in row]
+        for row in frame[list(columns)].head(limit).itertuples(index=False)
+    ]
+    _print_table(list(columns), rows, sys.stdout)
+
+
+def _args_tornado(parser: argparse.ArgumentParser) -> None:
+    _args_target(parser)
+    parser.add_argument("--draws", type=int, default=200, help="draws of the base sample (200)")
+    parser.add_argument("--low", type=float, default=0.1, help="low quantile (0.1)")
+    parser.add_argument("--high", type=float, default=0.9, help="high quantile (0.9)")
+    parser.add_argument("--statistic", default="median", help="median, mean, qNN, ... (median)")
+
+
+def _run_tornado(args: argparse.Namespace) -> int:
+    """Swing each uncertain parameter; write tornado.csv and tornado.png."""
+    from simlab import plot
+    from simlab.sensitivity import tornado
+
+    df = tornado(
+        args.scenario,
+        args.metric,
+        draws=args.draws,
+        seed=args.seed,
+        low=args.low,
+        high=args.high,
+        statistic=args.statistic,
+        **_target(args),
+    )
+    out = _out_dir(args)
+    _print_frame(df, ["parameter", "metric_low", "metric_high", "swing"])
+    df.to_csv(out / "tornado.csv", index=False)
+    written = ["tornado.csv", *_save_figure(lambda: plot.tornado(df), out / "tornado.png")]
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+def _parse_param(text: str) -> tuple[str, list[float] | list[str]]:
+    """``PATH=LOW:HIGH:N`` (N evenly spaced values) or ``PATH=V1,V2,...``."""
+    import numpy as np
+
+    bad = UsageError(
+        f"{PROG}: error: --param {text!r}: expected PATH=LOW:HIGH:N (N >= 1 values from LOW "
+        "to HIGH) or PATH=V1,V2,..."
+    )
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise bad
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise bad
+        try:
+            low, high, n = float(parts[0]), float(parts[1]), int(parts[2])
+        except ValueError:
+            raise bad from None
+        if n < 1 or not (np.isfinite(low) and np.isfinite(high)):
+            raise bad
+        return path.strip(), [float(v) for v in np.linspace(low, high, n)]
+    values = [v.strip() for v in spec.split(",")]
+    if any(not v for v in values):
+        raise bad
+    try:
+        return path.strip(), [float(v) for v in values]
+    except ValueError:
+        return path.strip(), values  # dates, checked by simlab.sweep
+
+
+def _args_sweep(parser: argparse.ArgumentParser) -> None:
+    _args_target(parser)
+    parser.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="PATH=LOW:HIGH:N",
+        help="a swept parameter (repeat for a grid); or PATH=V1,V2,...",
+    )
+    parser.add_argument("--draws", type=int, default=500, help="draws per grid point (500)")
+    parser.add_argument("--statistic", action="append", help="repeatable (mean, median, q05, q95)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="1: this process; K > 1: K processes"
+    )
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    """Run a grid sweep; write sweep.nc, sweep.csv and a figure (one or two parameters)."""
+    from simlab import plot
+    from simlab.experiment import process_pool
+    from simlab.sensitivity import sweep
+
+    grid: dict[str, list[float] | list[str]] = {}
+    for text in args.param:
+        path, values = _parse_param(text)
+        if path in grid:
+            raise UsageError(f"{PROG}: error: --param {path!r} given twice")
+        grid[path] = values
+    stats = args.statistic or ["mean", "median", "q05", "q95"]
+    common = {"draws": args.draws, "seed": args.seed, "statistic": stats, **_target(args)}
+    if args.workers == 1:
+        da = sweep(args.scenario, grid, args.metric, **common)
+    else:
+        with process_pool(args.workers) as pool:
+            da = sweep(args.scenario, grid, args.metric, executor=pool, **common)
+    out = _out_dir(args)
+    da.to_netcdf(out / "sweep.nc", engine="h5netcdf")
+    frame = da.to_dataframe().reset_index()
+    frame.to_csv(out / "sweep.csv", index=False)
+    wide = frame.pivot_table(index=list(grid), columns="statistic", values=da.name)
+    _print_frame(wide.reset_index(), [*grid, *stats], limit=30)
+    written = ["sweep.nc", "sweep.csv"]
+    stat = "median" if "median" in stats else stats[0]
+    if len(grid) == 2:
+        written += _save_figure(lambda: plot.heatmap(da, statistic=stat), out / "sweep.png")
+    elif len(grid) == 1:
+        written += _save_figure(lambda: plot.sweep_line(da), out / "sweep.png")
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+def _parameters(text: str | None) -> list[str] | None:
+    return None if text is None else [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _args_sobol(parser: argparse.ArgumentParser) -> None:
+    _args_target(parser)
+    parser.add_argument("--n", type=int, default=1024, help="base sample size, a power of 2")
+    parser.add_argument("--parameters", metavar="PATH,...", help="only these parameters")
+
+
+def _run_sobol(args: argparse.Namespace) -> int:
+    """Estimate Sobol' indices; write sobol.csv and sobol.png."""
+    from simlab import plot
+    from simlab.sensitivity import sobol
+
+    df = sobol(
+        args.scenario,
+        args.metric,
+        n=args.n,
+        seed=args.seed,
+        parameters=_parameters(args.parameters),
+        **_target(args),
+    )
+    out = _out_dir(args)
+    shown = df.sort_values("ST", ascending=False)
+    _print_frame(shown, ["parameter", "S1", "S1_conf", "ST", "ST_conf"])
+    df.to_csv(out / "sobol.csv")
+    written = ["sobol.csv", *_save_figure(lambda: plot.sobol_bars(df), out / "sobol.png")]
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+def _args_morris(parser: argparse.ArgumentParser) -> None:
+    _args_target(parser)
+    parser.add_argument("--trajectories", type=int, default=20, help="trajectories (20)")
+    parser.add_argument("--levels", type=int, default=4, help="grid levels, even (4)")
+    parser.add_argument("--parameters", metavar="PATH,...", help="only these parameters")
+
+
+def _run_morris(args: argparse.Namespace) -> int:
+    """Screen parameters by elementary effects; write morris.csv and morris.png."""
+    from simlab import plot
+    from simlab.sensitivity import morris
+
+    df = morris(
+        args.scenario,
+        args.metric,
+        trajectories=args.trajectories,
+        levels=args.levels,
+        seed=args.seed,
+        parameters=_parameters(args.parameters),
+        **_target(args),
+    )
+    out = _out_dir(args)
+    _print_frame(df, ["parameter", "mu", "mu_star", "sigma", "mu_star_conf"])
+    df.to_csv(out / "morris.csv")
+    written = ["morris.csv", *_save_figure(lambda: plot.morris(df), out / "morris.png")]
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+# --- plot ---------------------------------------------------------------------------------
+
+_PLOT_KINDS = ("fan", "shares", "distribution")
+
+
+def _args_plot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", metavar="RESULTS.nc", help="a file written by simlab run")
+    parser.add_argument("--kind", choices=_PLOT_KINDS, default="fan", help="the figure (fan)")
+    parser.add_argument("--var", default="share", help="fan: the variable over time (share)")
+    parser.add_argument("--by", default="provider", help="fan: provider, group or segment")
+    parser.add_argument("--who", action="append", help="fan: repeatable; distribution: one")
+    parser.add_argument("--metric", default="npv", help="distribution: the metric (npv)")
+    parser.add_argument("--year", type=int, help="distribution: a yearly metric's year")
+    parser.add_argument("--out", metavar="FILE.png", help="the figure file (KIND.png)")
+
+
+def _run_plot(args: argparse.Namespace) -> int:
+    """Draw a figure of saved results into a PNG file."""
+    from simlab import plot
+    from simlab.results import load_results
+
+    out = Path(args.out or f"{args.kind}.png")
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"{PROG}: error: --out {out}: must be a .png file")
+    res = load_results(args.results)
+
+    def draw() -> Figure:
+        if args.kind == "fan":
+            return plot.fan(res, args.var, who=args.who, by=args.by)
+        if args.kind == "shares":
+            return plot.shares(res)
+        if args.who is not None and len(args.who) > 1:
+            raise UsageError(f"{PROG}: error: --who: distribution takes one, got {args.who}")
+        who = args.who[0] if args.who else "all"
+        return plot.distribution(res, args.metric, who=who, year=args.year)
+
+    if out.parent != Path(""):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    _save_figure(draw, out)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
 # --- the registry ------------------------------------------------------------------------
 
 COMMANDS: tuple[Command, ...] = (
@@ -300,6 +568,23 @@ COMMANDS: tuple[Command, ...] = (
         "run a scenario's Monte Carlo draws; print and save the summary, claims and plots",
         _args_run,
         _run_run,
+    ),
+    Command("tornado", "swing each uncertain parameter one at a time", _args_tornado, _run_tornado),
+    Command(
+        "sweep",
+        "run a grid of parameter values; write netCDF, CSV and a figure",
+        _args_sweep,
+        _run_sweep,
+    ),
+    Command(
+        "sobol", "Sobol' first-order and total indices with intervals", _args_sobol, _run_sobol
+    ),
+    Command("morris", "screen parameters by Morris' elementary effects", _args_morris, _run_morris),
+    Command(
+        "plot",
+        "draw a figure of saved results (simlab run --out) into a PNG",
+        _args_plot,
+        _run_plot,
     ),
 )
 """Every sub-command, in the order ``simlab --help`` shows them."""

@@ -693,6 +693,8 @@ def spider(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 10) -> Fi
 
 def _coord_label(da: xr.DataArray, dim: str) -> str:
     coord = da.coords[dim]
+    if np.issubdtype(coord.dtype, np.datetime64):
+        return f"{dim} (date)"
     units = str(coord.attrs.get("units", "")) or "as stated"
     return f"{dim} ({units})"
 

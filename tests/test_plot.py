@@ -166,3 +166,36 @@ def test_importing_simlab_does_not_import_matplotlib():
     code = "import sys, simlab, simlab.plot; print('matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("extra", "name"),
+    [
+        (["--kind", "fan", "--var", "share", "--by", "group", "--who", "open", "--who", "closed"],
+         "fan.png"),
+        (["--kind", "shares"], "shares.png"),
+        (["--kind", "distribution", "--metric", "npv", "--who", "closedco"], "distribution.png"),
+    ],
+)  # fmt: skip
+def test_cli_plot_draws_saved_results(tmp_path, capsys, with_paths, extra, name):
+    from simlab import cli
+
+    saved = tmp_path / "results.nc"
+    with_paths.to_netcdf(saved)
+    out = tmp_path / "figs" / name
+    assert cli.main(["plot", str(saved), *extra, "--out", str(out)]) == 0
+    assert out.stat().st_size > 1000
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+
+
+def test_cli_plot_bad_input_exits_2(tmp_path, capsys, yearly):
+    from simlab import cli
+
+    saved = tmp_path / "results.nc"
+    yearly.to_netcdf(saved)
+    assert cli.main(["plot", str(saved), "--kind", "fan", "--var", "cash"]) == 2
+    assert "paths=True" in capsys.readouterr().err
+    assert cli.main(["plot", str(tmp_path / "nope.nc")]) == 2
+    assert cli.main(["plot", str(saved), "--out", str(tmp_path / "x.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "must be a .png file" in err

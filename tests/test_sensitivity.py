@@ -11,6 +11,7 @@ import pytest
 import scipy.stats as st
 
 import simlab
+import simlab.cli
 from simlab.errors import ScenarioError, SimlabWarning
 from simlab.experiment import run
 from simlab.scenario.load import Scenario, load_scenario
@@ -316,3 +317,69 @@ def test_the_public_api_exports_the_methods():
     assert simlab.sweep is sweep
     assert simlab.sobol is sobol
     assert simlab.morris is morris
+
+
+# ------------------------------------------------------------------------------- the CLI
+
+SENS = str(DATA / "sensitivity.toml")
+
+
+@pytest.mark.parametrize(
+    ("argv", "files"),
+    [
+        (["tornado", SENS, "--metric", "npv", "--provider", "closedco", "--draws", "8"],
+         ["tornado.csv", "tornado.png"]),
+        (["sweep", SENS, "--metric", "share_final", "--provider", "newco", "--draws", "4",
+          "--param", "providers.newco.price_in=0.2:1.0:3", "--param",
+          "providers.newco.quality=55,65"],
+         ["sweep.nc", "sweep.csv", "sweep.png"]),
+        (["sweep", SENS, "--metric", "npv", "--draws", "4", "--statistic", "mean",
+          "--param", "events.newco-entry.date=2025-03-01,2025-09-01"],
+         ["sweep.nc", "sweep.csv", "sweep.png"]),
+        (["sobol", SENS, "--metric", "npv", "--group", "closed", "--n", "8"],
+         ["sobol.csv", "sobol.png"]),
+        (["morris", SENS, "--metric", "npv", "--trajectories", "4"],
+         ["morris.csv", "morris.png"]),
+    ],
+)  # fmt: skip
+def test_cli_sensitivity_commands_write_their_files(tmp_path, capsys, argv, files):
+    out = tmp_path / "out"
+    assert simlab.cli.main([*argv, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(files)
+    assert f"to {out}" in capsys.readouterr().out
+
+
+def test_cli_sweep_netcdf_reads_back(tmp_path):
+    import xarray as xr
+
+    argv = ["sweep", SENS, "--metric", "npv", "--draws", "4", "--out", str(tmp_path),
+            "--param", "providers.newco.price_in=0.2:0.4:2"]  # fmt: skip
+    assert simlab.cli.main(argv) == 0
+    with xr.open_dataarray(tmp_path / "sweep.nc", engine="h5netcdf") as da:
+        assert da.dims == ("providers.newco.price_in", "statistic")
+        assert da.attrs["metric"] == "npv"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sweep", SENS, "--metric", "npv", "--param", "providers.newco.price_in=1:2"],
+         "expected PATH=LOW:HIGH:N"),
+        (["sweep", SENS, "--metric", "npv", "--param", "providers.newco.price_in"],
+         "expected PATH=LOW:HIGH:N"),
+        (["sweep", SENS, "--metric", "npv", "--param", "providers.newco.price_in=a:b:3"],
+         "expected PATH=LOW:HIGH:N"),
+        (["sweep", SENS, "--metric", "npv", "--param", "providers.newco.price=1:2:3"],
+         "did you mean 'providers.newco.price_in'"),
+        (["tornado", SENS, "--metric", "profit"], "unknown metric 'profit'"),
+        (["tornado", SENS, "--metric", "npv", "--provider", "a", "--group", "all"],
+         "not allowed with argument"),
+        (["sobol", str(DATA / "full.toml"), "--metric", "npv"], "needs uncertain parameters"),
+    ],
+)  # fmt: skip
+def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):
+    assert simlab.cli.main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("simlab")
+    assert "error:" in err
+    assert message in err

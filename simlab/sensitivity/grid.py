@@ -171,10 +171,11 @@ def sweep(
         "they are left out of each statistic (coordinate nan_draws counts them per point)",
     )
     stats = np.stack([_statistic(values, s) for s in names], axis=-1).reshape(*shape, len(names))
-    coords: dict[str, Any] = {
-        path: xr.Variable(path, vals, attrs={"units": param_units(sc, path)})
-        for path, vals in axes.items()
-    }
+    coords: dict[str, Any] = {}
+    for path, vals in axes.items():
+        # Date coordinates carry no "units": xarray's time encoding owns that attribute.
+        meta = {} if sc.params[path].is_date else {"units": param_units(sc, path)}
+        coords[path] = xr.Variable(path, vals, attrs=meta)
     coords["statistic"] = names
     coords["nan_draws"] = (tuple(axes), missing.reshape(shape))
     da = xr.DataArray(

@@ -277,7 +277,7 @@ class Results:
         return data
 
     def _term(self, term: Term) -> np.ndarray:
-        return self.metric(term.metric, term.who, term.year).to_numpy()
+        return _never_is_infinite(term.metric, self.metric(term.metric, term.who, term.year))
 
     # --------------------------------------------------------- summaries
     def summary(
@@ -338,7 +338,7 @@ class Results:
         """
         if op not in _OPS:
             raise ScenarioError(f"op must be one of {', '.join(_OPS)}, got {op!r}")
-        values = self.metric(metric, provider, year).to_numpy()
+        values = _never_is_infinite(metric, self.metric(metric, provider, year))
         held = np.where(np.isnan(values), np.nan, _OPS[op](values, value).astype(float))
         return _rate(held, f"{metric}[{provider}] {op} {value}")
 
@@ -522,6 +522,14 @@ class Results:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def _never_is_infinite(metric: str, data: xr.DataArray) -> np.ndarray:
+    """Per-draw values for a claim; a payback that never comes is +inf, not undecided."""
+    values = data.to_numpy()
+    if metric == "payback_years":
+        values = np.where(np.isnan(values), np.inf, values)
+    return values
 
 
 def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]:

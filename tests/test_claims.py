@@ -73,3 +73,13 @@ def test_claim_probabilities_with_standard_error(sc):
     assert 0 < p < 1  # the preference range makes the claim uncertain
     prob, se = res.probability("share_final", "<", 0.5, provider="closed")
     assert prob == pytest.approx(p) and se == pytest.approx(np.sqrt(p * (1 - p) / n))
+
+
+def test_a_payback_that_never_comes_counts_as_infinite(sc):
+    res = simulate(sc)
+    pay = res.metric("payback_years", "closedco").to_numpy()
+    assert np.isnan(pay).all()  # closedco never pays back in the test scenario
+    p, se = res.probability("payback_years", "<", 100.0, provider="closedco")
+    assert (p, se) == (0.0, 0.0)  # false, not left out
+    p, _ = res.probability("payback_years", ">", 100.0, provider="closedco")
+    assert p == 1.0

@@ -38,3 +38,15 @@ def test_validate_reports_each_file_and_exits_2_if_any_is_bad(capsys, tmp_path):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1
     assert "bad.toml: segments.consumer.leakage: must be in [0, 1], got 1.3" in lines[0]
+
+
+def test_list_shows_a_variants_inherited_providers(tiny_catalog, capsys):
+    (tiny_catalog / "tiny-variant.toml").write_text(
+        'extends = "real"\nname = "tiny-variant"\ntitle = "A variant"\n'
+    )
+    (tiny_catalog / "real.toml").write_text(FULL.read_text())
+    from simlab.scenario.catalog import list_scenarios
+
+    table = list_scenarios().set_index("name")
+    assert table.loc["tiny-variant", "providers"] == "closedco, plusco, openco, follower, newco"
+    assert table.loc["tiny-variant", "start"] == "2025-01"

@@ -279,3 +279,23 @@ def test_engine_invariants_for_random_valid_parameters(
         assert (res.paths[name] >= 0).all(), name
     own = res.metrics.share_final.sel(provider="newco").to_numpy()
     assert own[1] <= own[0] * (1 + 1e-12)  # a higher own price never raises own share
+
+
+def test_capex_of_a_provider_without_capacity_leaves_it_unlimited(full):
+    sc = Scenario.from_dict(
+        {
+            **full.document,
+            "providers": {
+                **full.document["providers"],
+                "closedco": {
+                    k: v
+                    for k, v in full.document["providers"]["closedco"].items()
+                    if k != "capacity"
+                },
+            },
+        }
+    )
+    res = simulate(sc, paths=True)
+    assert np.isinf(res.paths.capacity.sel(provider="closedco")).all()
+    assert res.metrics.capex.sel(provider="closedco").item() == pytest.approx(2e10)
+    assert res.metrics.unmet_share.item() == 0.0

@@ -304,10 +304,7 @@ class _Block:
             self.capex_spend[:, p, :] += spend.T
             self.capex_capacity[:, p, :] += capacity.T
             self.depreciation[p] += dep.sum(axis=1)
-            if np.isinf(self.base_capacity[p]).any():
-                self.base_capacity[p] = np.where(
-                    np.isinf(self.base_capacity[p]), 0.0, self.base_capacity[p]
-                )
+            # A provider without `capacity` stays unlimited: its capex is then a cost only.
 
     # ------------------------------------------------------------ helpers
     def blended(self) -> np.ndarray:

@@ -131,10 +131,20 @@ def list_scenarios() -> pd.DataFrame:
             return f"{value.year:04d}-{value.month:02d}"
         return str(value)
 
+    from simlab.scenario.load import load_scenario
+
     rows = []
     for name in catalog_names():
         header = read_header(catalog_dir() / f"{name}.toml")
         providers = header.get("providers")
+        if header.get("extends"):  # a variant: its providers and horizon come from its parent
+            try:
+                sc = load_scenario(name)
+            except ScenarioError:
+                pass  # list it as written; `simlab validate` says what is wrong
+            else:
+                header = {**header, "start": sc.spec.start, "end": sc.spec.end}
+                providers = dict.fromkeys(sc.providers)
         rows.append(
             {
                 "name": name,

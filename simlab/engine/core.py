@@ -300,7 +300,8 @@ class _Block:
             if same:
                 args = [a[:1] for a in args]
                 unit_cost = unit_cost[:1]
-            spend, capacity, dep = capex_schedule(*args, unit_cost, T)
+            amount, start, months, lead, life = args
+            spend, capacity, dep = capex_schedule(amount, start, months, lead, life, unit_cost, T)
             self.capex_spend[:, p, :] += spend.T
             self.capex_capacity[:, p, :] += capacity.T
             self.depreciation[p] += dep.sum(axis=1)
@@ -400,7 +401,7 @@ class _Block:
         spec, v, dt, T = self.sc.spec, self.v, self.dt, self.T
         # "lead" releases look at the others' quality, so they go last within a step.
         order = {"step": 0, "catch_up": 1, "lead": 2}
-        plans = []
+        plans: list[tuple[int, str, str, np.ndarray, np.ndarray]] = []
         due_at: dict[int, list[int]] = {}
         for name, prov in spec.providers.items():
             if prov.releases is None:

@@ -17,7 +17,7 @@ import xarray as xr
 from simlab._version import __version__
 from simlab.claims import METRICS, YEARLY_METRICS, Term, group_labels, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
-from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
 from simlab.scenario.load import Scenario
 
 __all__ = ["Results", "ResultsBuilder", "assemble", "load_results"]
@@ -496,6 +496,7 @@ class Results:
         path : str or os.PathLike
             The file to write (replaced atomically if it exists).
         """
+        _require_h5py()
         target = Path(path)
         tmp = target.with_name(f".{target.name}.tmp")
         attrs = _clean_attrs(
@@ -556,6 +557,17 @@ def _quantiles(values: np.ndarray, quantiles: Sequence[float]) -> list[float]:
 
 # --------------------------------------------------------------------------- files
 _FORMAT = 1
+
+
+def _require_h5py() -> None:
+    """netCDF-4 files are written with h5netcdf, which needs h5py (an extra of h5netcdf)."""
+    import importlib.util
+
+    if importlib.util.find_spec("h5py") is None:
+        raise SimlabError(
+            "saving and loading results needs the h5py package, which h5netcdf uses to "
+            "write netCDF-4 files: pip install h5py"
+        )
 
 
 def _clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -648,6 +660,7 @@ def load_results(path: str | os.PathLike[str]) -> Results:
     >>> res.to_netcdf("results.nc")  # doctest: +SKIP
     >>> again = simlab.load_results("results.nc")  # doctest: +SKIP
     """
+    _require_h5py()
     file = Path(path)
     if not file.is_file():
         raise ScenarioError(f"{file}: no such results file")

@@ -155,3 +155,18 @@ def test_sources_of_a_hand_made_inputs_table(sc):
     inputs = pd.DataFrame({"providers.plusco.price_in": [0.8, 1.2]})
     table = simulate(sc, inputs).sources()
     assert table.loc["providers.plusco.price_in", "distribution"] == "(inputs table)"
+
+
+def test_without_h5py_the_error_says_what_to_install(res, tmp_path, monkeypatch):
+    import importlib.util
+
+    from simlab.errors import SimlabError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "h5py" else real(name, *a)
+    )
+    with pytest.raises(SimlabError, match=r"needs the h5py package.*pip install h5py"):
+        res.to_netcdf(tmp_path / "results.nc")
+    with pytest.raises(SimlabError, match="pip install h5py"):
+        load_results(tmp_path / "results.nc")

@@ -299,3 +299,19 @@ def test_capex_of_a_provider_without_capacity_leaves_it_unlimited(full):
     assert np.isinf(res.paths.capacity.sel(provider="closedco")).all()
     assert res.metrics.capex.sel(provider="closedco").item() == pytest.approx(2e10)
     assert res.metrics.unmet_share.item() == 0.0
+
+
+def test_unmet_demand_by_provider_adds_up_to_the_total(full):
+    from simlab.engine import inputs_to_values, run_block
+
+    doc = {**full.document, "providers": dict(full.document["providers"])}
+    for name in ("plusco", "openco", "follower", "newco"):
+        doc["providers"][name] = {**doc["providers"][name], "capacity": 2e12}
+    sc = Scenario.from_dict(doc)
+    rec = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True)
+    by_provider = rec.paths["unmet"][:, :, 0].sum(axis=1)
+    assert rec.unmet[:, 0].max() > 0  # capacity binds somewhere
+    np.testing.assert_allclose(by_provider, rec.unmet[:, 0], rtol=1e-12, atol=1e-3)
+    served = rec.paths["served"][:, :, 0]
+    capacity = rec.paths["capacity"][:, :, 0]
+    assert (served <= capacity * (1 + 1e-12)).all()

@@ -244,7 +244,7 @@ class _Block:
         self.first: dict[str, np.ndarray] = {}
         self.rec_unmet = np.zeros((T, B))
         self.rec_demand = np.zeros((T, B))
-        names = ("share", "price", "cost", "quality", "capacity", "served", "revenue")
+        names = ("share", "price", "cost", "quality", "capacity", "served", "unmet", "revenue")
         self.rec_paths = {n: np.zeros((T, P, B)) for n in names} if paths else {}
         if paths:
             self.rec_paths["adoption"] = np.zeros((T, S, B))
@@ -646,6 +646,7 @@ class _Block:
         demand_total = self.rec_demand[k]
         np.sum(paid, axis=0, out=demand_total)
         capacity = None
+        unmet_own = None
         if self.limited:
             capacity = self.base_capacity + self.capex_capacity[k]
             served = np.minimum(paid, capacity)
@@ -656,6 +657,10 @@ class _Block:
             weight *= np.where(wsum > 0, excess / np.where(wsum > 0, wsum, 1.0), 0.0)
             served += np.minimum(weight, spare)
             np.maximum(demand_total - served.sum(axis=0), 0.0, out=self.rec_unmet[k])
+            if self.paths:  # unmet demand by provider: its excess, pro rata of what is unmet
+                own_excess = paid - np.minimum(paid, capacity)
+                ratio = self.rec_unmet[k] / np.where(excess > 0, excess, 1.0)
+                unmet_own = own_excess * np.where(excess > 0, ratio, 0.0)
         else:
             served = paid
         revenue = served * price
@@ -696,6 +701,8 @@ class _Block:
             rec["revenue"][k] = revenue
             rec["adoption"][k] = adoption
             rec["volume"][k] = volume
+            if unmet_own is not None:
+                rec["unmet"][k] = unmet_own
         # Advance what moves with time to the next step.
         self.last_share = share
         self.last_price = price

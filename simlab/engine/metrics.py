@@ -168,7 +168,6 @@ def reduce_block(
         recorded["cash"] = cash0[None] + np.cumsum(recorded["fcf"], axis=0)
         for name, array in recorded.items():  # (T, X, B) -> (B, T, X), float32
             out_paths[name] = array.transpose(2, 0, 1).astype(np.float32)
-        out_paths["unmet"] = rec.unmet.T.astype(np.float32)
     return BlockMetrics(
         provider=provider,
         group=group,

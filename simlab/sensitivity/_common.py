@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import dataclasses
 import os
@@ -17,12 +18,16 @@ from simlab.claims import METRICS, YEARLY_METRICS, group_labels
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.scenario.load import Scenario, load_scenario
 
-__all__ = ["MAX_ROWS", "param_units"]
+__all__ = ["IN_FLIGHT", "MAX_ROWS", "Rows", "param_units"]
 
-#: Rows per batched :func:`~simlab.simulate` call; a sweep of more rows runs in chunks.
-#: The engine's Results hold about 5 kB a draw for a ten-year scenario, so 65,536 rows
-#: stay near 300 MB at once.
-MAX_ROWS = 65_536
+#: Rows per batched :func:`~simlab.simulate` call; a sweep of more rows runs in chunks,
+#: each built only when it runs. On the ten-year baseline a sweep of any size then peaks
+#: near 0.8 GB (the engine's records and a chunk's Results), against 1 GB at 32,768.
+MAX_ROWS = 16_384
+
+#: Chunks submitted to an executor and not yet collected, at most (bounds the memory of
+#: the tables waiting in its queue; plenty to keep a few dozen workers busy).
+IN_FLIGHT = 64
 
 _STAT_RE = re.compile(r"^q(\d{1,3}(?:\.\d+)?)$")
 # Probabilities are kept strictly inside (0, 1), as simlab.uncertainty's samplers do.
@@ -157,52 +162,51 @@ def _simulate_values(
 
 def _evaluate(
     scenario: Scenario,
-    table: pd.DataFrame,
+    rows: Rows | pd.DataFrame,
     target: _Target,
     block_size: int,
     executor: object,
 ) -> tuple[np.ndarray, str]:
-    """Run every row of ``table`` and return the target metric per row, and its units.
+    """Run every row and return the target metric per row, and its units.
 
     In this process: batched :func:`~simlab.simulate` calls of up to :data:`MAX_ROWS`
-    rows. With an executor: chunks of ``block_size`` rows submitted to it, put back in
-    row order (bit-identical numbers either way).
+    rows, each chunk of the table built only when it runs. With an executor: chunks of
+    ``block_size`` rows submitted to it (at most :data:`IN_FLIGHT` at a time), put back
+    in row order (bit-identical numbers either way).
     """
-    n = len(table)
+    source = rows if isinstance(rows, Rows) else Rows(rows, [{}])
+    n = len(source)
     if executor is None:
         parts, units = [], ""
         for start in range(0, n, MAX_ROWS):
-            values, units = _simulate_values(
-                scenario, table.iloc[start : start + MAX_ROWS], target, block_size
-            )
+            chunk = source.take(start, min(n, start + MAX_ROWS))
+            values, units = _simulate_values(scenario, chunk, target, block_size)
             parts.append(values)
         return np.concatenate(parts), units
     from simlab.results import scenario_to_json
 
     pool, owned = _executor(executor)
     document = scenario_to_json(scenario)
+    starts = iter(range(0, n, block_size))
+    pending: collections.deque[Any] = collections.deque()
+    parts = []
     try:
-        futures = [
-            pool.submit(
-                _run_chunk,
-                _Chunk(
-                    document,
-                    scenario.origin,
-                    scenario.hash,
-                    table.iloc[start : start + block_size],
-                    target,
-                    block_size,
-                ),
-            )
-            for start in range(0, n, block_size)
-        ]
-        values = np.concatenate([np.asarray(f.result(), dtype=np.float64) for f in futures])
+        while True:
+            while len(pending) < IN_FLIGHT and (begin := next(starts, None)) is not None:
+                chunk = source.take(begin, min(n, begin + block_size))
+                job = _Chunk(document, scenario.origin, scenario.hash, chunk, target, block_size)
+                pending.append(pool.submit(_run_chunk, job))
+            if not pending:
+                break
+            parts.append(np.asarray(pending.popleft().result(), dtype=np.float64))
     finally:
+        for future in pending:
+            future.cancel()
         if owned:
             pool.shutdown(wait=True, cancel_futures=True)
     # The units come from one tiny run here (workers send back only numbers).
-    _, units = _simulate_values(scenario, table.iloc[:1], target, block_size)
-    return values, units
+    _, units = _simulate_values(scenario, source.take(0, 1), target, block_size)
+    return np.concatenate(parts), units
 
 
 def _executor(executor: object) -> tuple[Any, bool]:
@@ -285,28 +289,45 @@ def _median_table(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(cols, index=pd.RangeIndex(1, name="draw"))
 
 
-def _stack(base: pd.DataFrame, overrides: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Repeat ``base`` once per override (a mapping of column to one value) and set them."""
-    n = len(base)
-    table = pd.concat([base] * len(overrides), ignore_index=True)
-    columns = {c for o in overrides for c in o}
-    for column in columns:
-        values = [o.get(column) for o in overrides]
-        if column in table.columns:
-            col = table[column].to_numpy().copy()
-        else:
-            col = None
-        filled = []
-        for i, value in enumerate(values):
-            if value is None:
-                if col is None:
-                    raise SimulationError(f"internal: column {column!r} has no base value")
-                filled.append(col[i * n : (i + 1) * n])
-            else:
-                filled.append(np.repeat(np.asarray([value]), n))
-        table[column] = np.concatenate(filled)
-    table.index = pd.RangeIndex(len(table), name="draw")
-    return table
+class Rows:
+    """An inputs table too big to hold: ``base`` repeated once per point, with overrides.
+
+    Row ``i`` is base row ``i % len(base)`` of point ``i // len(base)``, with the point's
+    columns set to its values (common random numbers: every point sees the same base
+    draws). :meth:`take` builds any slice of rows, so memory holds one chunk at a time.
+
+    Parameters
+    ----------
+    base : pandas.DataFrame
+        The base inputs table (it may have no column).
+    points : sequence of mapping
+        Per point, the columns it sets and their values (``{}`` keeps the base row).
+    """
+
+    def __init__(self, base: pd.DataFrame, points: Sequence[Mapping[str, Any]]) -> None:
+        self.base = base
+        self.points = list(points)
+        self._columns = {c: base[c].to_numpy() for c in base.columns}
+        self._over: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for column in dict.fromkeys(c for point in self.points for c in point):
+            sets = np.array([column in point for point in self.points])
+            if column not in self._columns and not sets.all():
+                raise SimulationError(f"internal: column {column!r} has no base value")
+            filler = next(point[column] for point in self.points if column in point)
+            values = np.array([point.get(column, filler) for point in self.points])
+            self._over[column] = (sets, values)
+
+    def __len__(self) -> int:
+        return len(self.base) * len(self.points)
+
+    def take(self, start: int, stop: int) -> pd.DataFrame:
+        """Return rows ``start:stop`` as an inputs table (index ``draw`` from 0)."""
+        point, row = np.divmod(np.arange(start, stop), len(self.base))
+        out = {c: values[row] for c, values in self._columns.items()}
+        for column, (sets, values) in self._over.items():
+            chosen = values[point]
+            out[column] = np.where(sets[point], chosen, out[column]) if column in out else chosen
+        return pd.DataFrame(out, index=pd.RangeIndex(stop - start, name="draw"))
 
 
 def _require_uncertain(scenario: Scenario, what: str) -> None:

@@ -13,13 +13,13 @@ import xarray as xr
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
+    Rows,
     _attrs,
     _base_table,
     _check_statistic,
     _count,
     _evaluate,
     _scenario,
-    _stack,
     _statistic,
     _target,
     _warn_nan,
@@ -160,7 +160,7 @@ def sweep(
         base = _base_table(sc, draws, seed)
     else:
         base = pd.DataFrame(index=pd.RangeIndex(1, name="draw"))
-    table = _stack(base, points)
+    table = Rows(base, points)
     values, units = _evaluate(sc, table, target, block_size, executor)
     values = values.reshape(len(points), len(base))
     missing = (~np.isfinite(values)).sum(axis=1)

@@ -11,6 +11,7 @@ import pandas as pd
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
+    Rows,
     _as_column,
     _attrs,
     _base_table,
@@ -20,7 +21,6 @@ from simlab.sensitivity._common import (
     _median_table,
     _parameters,
     _scenario,
-    _stack,
     _statistic,
     _Target,
     _target,
@@ -61,7 +61,7 @@ def _one_at_a_time(
             value = _as_column(dist, dist.is_date, np.array([q]))[0]
             points.append({path: value})
             rows.append({"parameter": path, "quantile": q, "value": value})
-    table = _stack(base, points)
+    table = Rows(base, points)
     values, units = _evaluate(scenario, table, target, block_size, executor)
     values = values.reshape(len(points), len(base))
     missing = (~np.isfinite(values)).sum(axis=1)

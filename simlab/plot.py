@@ -488,7 +488,7 @@ def distribution(
         ax.text(
             0.02,
             0.95,
-            f"P(x < 0) = {p_neg:.3f} ± {se:.3f}",
+            f"P({_NAMES.get(metric, metric)} < 0) = {p_neg:.3f} ± {se:.3f}",
             transform=ax.transAxes,
             va="top",
             color=_COLOR_OPEN,

@@ -99,7 +99,7 @@ def test_distribution_marks_the_probability_below_zero(yearly):
     fig = plot.distribution(yearly, "npv", who="closedco")
     assert_labelled(fig)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert any(t.startswith("P(x < 0) = 1.000") for t in texts)
+    assert any(t.startswith("P(NPV < 0) = 1.000") for t in texts)
 
 
 def test_distribution_counts_draws_without_a_value(yearly):

@@ -21,3 +21,29 @@ def test_the_documented_scenario_runs(tmp_path):
     np.testing.assert_allclose(share.sum("provider"), 1.0, rtol=1e-6)
     assert res.metrics.capex.sel(provider="frontier").item() > 0
     assert list(res.claims().index) == ["open-wins"]
+
+
+def test_the_readme_python_example_runs():
+    # The README's Python block, with fewer draws: it must keep matching the API.
+    readme = DOC.parent.parent / "README.md"
+    code = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)[0]
+    small = code.replace("draws=10_000", "draws=64").replace("n=1024", "n=16")
+    small = small.replace(
+        'simlab.tornado(sc, metric="npv", provider="openai")',
+        'simlab.tornado(sc, metric="npv", provider="openai", draws=16, '
+        'parameters=["providers.openai.cost_decline"])',
+    )
+    small = small.replace('group="closed")', 'group="closed", draws=16)')
+    small = small.replace(
+        'provider="openai", n=16)',
+        'provider="openai", n=16, '
+        'parameters=["providers.openai.cost_decline", "finance.discount_rate"])',
+    )
+    assert small.count("draws=64") == 2 and small.count("draws=16") == 2
+    namespace: dict[str, object] = {}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few draws: statistical caveats are expected
+        exec(compile(small, "README.md", "exec"), namespace)
+    assert "res" in namespace

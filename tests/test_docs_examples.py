@@ -33,7 +33,7 @@ def test_the_readme_python_example_runs():
         'simlab.tornado(sc, metric="npv", provider="openai", draws=16, '
         'parameters=["providers.openai.cost_decline"])',
     )
-    small = small.replace('group="closed")', 'group="closed", draws=16)')
+    small = small.replace('group="closed"', 'group="closed", draws=16')
     small = small.replace(
         'provider="openai", n=16)',
         'provider="openai", n=16, '

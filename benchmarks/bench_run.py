@@ -12,6 +12,9 @@ Usage::
 
     python benchmarks/bench_run.py
     python benchmarks/bench_run.py --draws 10000 100000 --workers 2
+
+The ``load`` column is the 1-minute load average when the run ended: on a machine shared
+with other jobs, times (and above all the speed-up) are only as good as that is low.
 """
 
 from __future__ import annotations
@@ -43,6 +46,16 @@ def _noop() -> int:
     return os.getpid()
 
 
+def _cpu() -> tuple[int, float]:
+    """A worker's pid and CPU seconds so far (the sleep spreads the calls over workers)."""
+    time.sleep(0.2)
+    return os.getpid(), time.process_time()
+
+
+def _worker_cpu(pool, workers: int) -> dict[int, float]:
+    return dict(f.result() for f in [pool.submit(_cpu) for _ in range(workers)])
+
+
 def child(args: argparse.Namespace) -> None:
     from simlab.experiment import process_pool, run
 
@@ -57,16 +70,25 @@ def child(args: argparse.Namespace) -> None:
         # Each worker rebuilds the scenario once; do it before the clock starts.
         run(sc, draws=2 * args.workers, seed=0, block_size=1, executor=pool, progress=False)
         startup = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    before = _worker_cpu(pool, args.workers) if pool is not None else {}
+    t0, c0 = time.perf_counter(), time.process_time()
     res = run(sc, args.child_draws, args.seed, executor=pool, block_size=args.block_size)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    workers_cpu, split = 0.0, []
     if pool is not None:
+        after = _worker_cpu(pool, args.workers)
+        split = sorted(after[pid] - before.get(pid, after[pid]) for pid in after)
+        workers_cpu = sum(split)
         pool.shutdown()
     print(
         json.dumps(
             {
                 "draws": res.draws,
                 "wall_s": wall,
+                "cpu_s": cpu,
+                "workers_cpu_s": workers_cpu,
+                "workers_cpu_split_s": split,
+                "load": os.getloadavg()[0],
                 "startup_s": startup,
                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
                 "rss_ready_mb": rss_ready,
@@ -107,7 +129,10 @@ def main() -> None:
 
     print(f"# scenario {args.scenario}, seed {args.seed}, block size {args.block_size}")
     print(f"# python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cpus")
-    header = f"{'run':<28}  {'wall s':>7}  {'draws/s':>8}  {'peak MB':>8}  {'results MB':>10}"
+    header = (
+        f"{'run':<28}  {'wall s':>7}  {'cpu s':>6}  {'draws/s':>8}  {'peak MB':>8}  "
+        f"{'results MB':>10}  {'load':>4}"
+    )
     print(header)
     print("-" * len(header))
     results = {}
@@ -116,18 +141,28 @@ def main() -> None:
         results[(draws, 1)] = r
         size = r["metrics_mb"] + r["inputs_mb"]
         print(
-            f"{f'{draws} draws, 1 process':<28}  {r['wall_s']:>7.2f}  "
-            f"{draws / r['wall_s']:>8.0f}  {r['maxrss_mb']:>8.0f}  {size:>10.0f}"
+            f"{f'{draws} draws, 1 process':<28}  {r['wall_s']:>7.2f}  {r['cpu_s']:>6.2f}  "
+            f"{draws / r['wall_s']:>8.0f}  {r['maxrss_mb']:>8.0f}  {size:>10.0f}  "
+            f"{r['load']:>4.1f}"
         )
     one = results.get((args.speedup_draws, 1)) or measure(args, args.speedup_draws, 1)
     many = measure(args, args.speedup_draws, args.workers)
     label = f"{args.speedup_draws} draws, {args.workers} workers"
     print(
-        f"{label:<28}  {many['wall_s']:>7.2f}  {args.speedup_draws / many['wall_s']:>8.0f}  "
-        f"{many['maxrss_mb']:>8.0f}  (parent only)"
+        f"{label:<28}  {many['wall_s']:>7.2f}  {many['cpu_s']:>6.2f}  "
+        f"{args.speedup_draws / many['wall_s']:>8.0f}  {many['maxrss_mb']:>8.0f}  "
+        f"{'(parent)':>10}  {many['load']:>4.1f}"
     )
     print()
     print(f"speed-up 1 -> {args.workers} workers: {one['wall_s'] / many['wall_s']:.2f}x")
+    busy = many["workers_cpu_s"] / (args.workers * many["wall_s"])
+    print(
+        f"CPU in the workers during the run: {many['workers_cpu_s']:.2f} s "
+        f"({busy:.0%} of {args.workers} x wall; below 100 % = waiting for a core), "
+        f"in the parent: {many['cpu_s']:.2f} s"
+    )
+    split = ", ".join(f"{c:.2f}" for c in many["workers_cpu_split_s"])
+    print(f"CPU seconds by worker: {split}")
     print(f"pool start-up (spawn + warm-up, not in the wall time): {many['startup_s']:.2f} s")
     print(f"peak RSS of a process at rest after imports and loading: {one['rss_ready_mb']:.0f} MB")
     same = one["npv_checksum"] == many["npv_checksum"]

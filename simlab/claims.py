@@ -47,7 +47,6 @@ METRICS = (
     "price_final",
     "quality_final",
     "price_index",
-    "unmet",
 )
 #: Per-draw metrics by calendar year (a year is given in the claim).
 YEARLY_METRICS = ("share", "price", "quality", "revenue_year")

@@ -112,8 +112,6 @@ def _results(
     }
     data: dict[str, Any] = {}
     for name in METRICS:
-        if name == "unmet":
-            continue
         data[name] = (("draw", "provider"), arrays[("provider", name)])
         data[f"{name}_by_group"] = (("draw", "group"), arrays[("group", name)])
     for name in YEARLY_METRICS:

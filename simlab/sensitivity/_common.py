@@ -55,8 +55,7 @@ class _Target:
 
 
 def _metric_names() -> list[str]:
-    # "unmet" is a per-draw value of the whole market (``unmet_share``), not by provider.
-    return [m for m in METRICS if m != "unmet"] + list(YEARLY_METRICS)
+    return list(METRICS) + list(YEARLY_METRICS)
 
 
 def _target(

@@ -365,10 +365,11 @@ def fan(
 
 
 def shares(results: Results, ax: Axes | None = None) -> Figure:
-    """Draw the median market share of each provider over time, stacked.
+    """Draw the mean market share of each provider over time, stacked.
 
     Closed providers are stacked first, in blues; open-weight providers above them, in
-    oranges. Medians are taken provider by provider, so the stack need not reach exactly 1.
+    oranges. Means over the draws are stacked (they add up to 1, as shares do in every
+    draw; medians taken provider by provider would not); :func:`fan` shows the spread.
 
     Parameters
     ----------
@@ -388,16 +389,16 @@ def shares(results: Results, ax: Axes | None = None) -> Figure:
     order += [p for p in providers if spec.providers[p].kind != "closed"]
     colors = _member_colors(results, data, order)
     stacked = data.sel(member=order).transpose("draw", xdim, "member").to_numpy()
-    median = np.nan_to_num(_quantiles(stacked.astype(np.float64), [0.5])[0])
+    mean = np.nan_to_num(stacked.astype(np.float64).mean(axis=0))
     fig, ax = _axes(ax)
     x = data.coords[xdim].values
     labels = [f"{p} ({spec.providers[p].kind})" for p in order]
-    ax.stackplot(x, median.T, labels=labels, colors=colors, alpha=0.9, linewidth=0.3)
-    ax.set_ylim(0, max(1.0, float(median.sum(axis=1).max()) * 1.02))
+    ax.stackplot(x, mean.T, labels=labels, colors=colors, alpha=0.9, linewidth=0.3)
+    ax.set_ylim(0, max(1.0, float(mean.sum(axis=1).max()) * 1.02))
     ax.set_xlim(x[0], x[-1])
     _time_axis(ax, x)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Median market share (fraction)")
+    ax.set_ylabel("Mean market share (fraction)")
     ax.set_title(f"Market shares, closed (blue) vs open-weight (orange), {results.draws} draws")
     handles, names = ax.get_legend_handles_labels()
     ax.legend(

@@ -315,3 +315,31 @@ def test_unmet_demand_by_provider_adds_up_to_the_total(full):
     served = rec.paths["served"][:, :, 0]
     capacity = rec.paths["capacity"][:, :, 0]
     assert (served <= capacity * (1 + 1e-12)).all()
+
+
+def test_capex_fast_path_equals_a_schedule_per_draw(full):
+    # Amount and unit cost vary by draw, timing does not: the engine scales one schedule.
+    from simlab.engine import inputs_to_values
+    from simlab.engine.core import _Block
+    from simlab.market import capex_schedule
+
+    inputs = pd.DataFrame(
+        {
+            "events.closedco-capex.amount": [1e10, 3e10, 2e10],
+            "providers.closedco.capacity_cost": [1e-3, 2e-3, 5e-3],
+        }
+    )
+    from simlab.engine import validate_inputs
+
+    validate = validate_inputs(full, inputs)
+    block = _Block(full, inputs_to_values(full, validate, 0, 3), paths=False)
+    T, dt = full.n_steps, full.dt
+    unit = np.array([1e-3, 2e-3, 5e-3])[:, None] * 0.8 ** (np.arange(T) * dt)[None, :]
+    start = int(full.step_of_days(np.array([full.params["events.closedco-capex.date"].value]))[0])
+    spend, capacity, dep = capex_schedule(
+        [1e10, 3e10, 2e10], [start] * 3, [18] * 3, [6] * 3, [24] * 3, unit, T
+    )
+    p = full.providers.index("closedco")
+    np.testing.assert_allclose(block.capex_spend[:, p, :], spend.T, rtol=1e-12)
+    np.testing.assert_allclose(block.capex_capacity[:, p, :], capacity.T, rtol=1e-9)
+    np.testing.assert_allclose(block.depreciation[p], dep.sum(axis=1), rtol=1e-12)

@@ -395,13 +395,15 @@ class _Block:
             self.step = k
             self.follow()
             self.clear(k)
-            yield env.timeout(1.0)
+            if k + 1 < self.T:  # end with the horizon: see run()
+                yield env.timeout(1.0)
 
     def pricing(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
         yield env.timeout(0.25)
         for k in range(self.T):
             self.reprice(k)
-            yield env.timeout(1.0)
+            if k + 1 < self.T:
+                yield env.timeout(1.0)
 
     def releases(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
         """Projected releases: wakes only at steps where some draw has a release due."""
@@ -750,7 +752,10 @@ class _Block:
         env.process(self.releases(env))
         env.process(self.timeline(env))
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            env.run(until=self.T)
+            env.run()
+        # Every process has ended with the horizon, so no suspended generator keeps the
+        # environment and this block's arrays alive in a reference cycle: they are freed
+        # as soon as the caller drops them, not at the next cyclic garbage collection.
         self._check_finite()
         P, G = self.P, self.groups
 

@@ -358,10 +358,27 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     """
     if workers is not None:
         workers = _check_count("workers", workers, 1)
-    return cf.ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1,
-        mp_context=multiprocessing.get_context("spawn"),
+    count = workers or os.cpu_count() or 1
+    pool = cf.ProcessPoolExecutor(
+        max_workers=count, mp_context=multiprocessing.get_context("spawn")
     )
+    # Workers run one BLAS thread each: the pool already uses every core, and BLAS
+    # threads of several workers fighting over the same cores slowed two workers on two
+    # cores to 1.65x of one. A spawned worker inherits the environment it starts in, so
+    # start them all now, with the thread limits set (unless the user set their own).
+    limits = {name: "1" for name in _BLAS_THREADS if name not in os.environ}
+    saved = dict(os.environ)
+    os.environ.update(limits)
+    try:
+        for started in [pool.submit(os.getpid) for _ in range(count)]:
+            started.result()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return pool
+
+
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _check_executor(executor: object) -> ExecutorLike:

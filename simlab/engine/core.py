@@ -238,6 +238,7 @@ class _Block:
         self.acc_revenue = np.zeros((P, B))
         self.acc_training = np.zeros((P, B))
         self.training_now = np.zeros((P, B))  # spent in the current step, by releases
+        self.training_due = False
         self.yearly = {
             name: np.zeros((Y, P, B)) for name in ("share", "spend", "quality", "revenue")
         }
@@ -450,6 +451,7 @@ class _Block:
             k * self.dt * np.log1p(v[f"{base}.training_growth"])
         )
         self.training_now[p] += np.where(due, cost, 0.0)
+        self.training_due = True
         self.dirty_columns.add(p)
 
     def timeline(self, env: simpy.Environment) -> simpy.events.ProcessGenerator:
@@ -512,6 +514,7 @@ class _Block:
                     self.price_out[p, mask] = price_out[mask]
                 if training is not None:
                     self.training_now[p, mask] += training[mask]
+                    self.training_due = True
 
             return release
         assert isinstance(event, ShockEvent)  # validated by the loader
@@ -658,6 +661,9 @@ class _Block:
         unmet_own = None
         if self.limited:
             capacity = self.base_capacity + self.capex_capacity[k]
+        # Spill-over only where some draw's demand exceeds a capacity; otherwise the
+        # general path gives served = paid and nothing unmet, bit for bit.
+        if capacity is not None and (paid > capacity).any():
             served = np.minimum(paid, capacity)
             excess = demand_total - served.sum(axis=0)
             spare = capacity - served
@@ -681,15 +687,17 @@ class _Block:
         own *= -1e-6
         own += revenue
         own -= self.opex_level * dt
-        own -= self.training_now
         own -= self.capex_spend[k]
+        if self.training_due:  # a release spent on training in this step
+            own -= self.training_now
+            self.acc_training += self.training_now
+            self.training_now[:] = 0.0
+            self.training_due = False
         np.einsum("gp,pb->gb", self.groups, own, out=fcf[P:])
         self.pv += fcf * self.discount[k]
         self.rec_fcf[:, :, k] = fcf.T
         self._track_payback(k, fcf)
         self.acc_revenue += revenue
-        self.acc_training += self.training_now
-        self.training_now[:] = 0.0
         y = self.year_of_step[k]
         self.yearly["share"][y] += share
         self.yearly["spend"][y] += share * price

@@ -187,6 +187,11 @@ def _args_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default="simlab-out", help="(simlab-out)")
     parser.add_argument("--paths", action="store_true", help="also keep per-step paths")
     parser.add_argument("--block-size", type=int, default=1024, help="draws per block (1024)")
+    parser.add_argument(
+        "--metrics",
+        metavar="M,M,...",
+        help="keep only these metrics (less memory; the claims' and plots' are always kept)",
+    )
 
 
 def _run_run(args: argparse.Namespace) -> int:
@@ -209,6 +214,9 @@ def _run_run(args: argparse.Namespace) -> int:
         "paths": args.paths,
         "checkpoint": args.checkpoint,
     }
+    if args.metrics:
+        wanted = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        common["metrics"] = [*wanted, "npv", "share"]  # the standard plots need these
     if args.workers == 1:
         res = run(scenario, **common)
     else:
@@ -220,7 +228,8 @@ def _run_run(args: argparse.Namespace) -> int:
         f"{wall:.1f} s"
     )
     print()
-    summary = res.summary(metrics=_KEY_METRICS, by="group")
+    kept = [m for m in _KEY_METRICS if m in res.metrics.data_vars]
+    summary = res.summary(metrics=kept, by="group")
     rows = [
         [str(metric), str(who), *(_number(row[q]) for q in ("q05", "q50", "q95")), str(row["nan"])]
         for (metric, who), row in zip(summary.index, summary.to_dict("records"), strict=True)

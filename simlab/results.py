@@ -112,11 +112,16 @@ def _results(
     }
     data: dict[str, Any] = {}
     for name in METRICS:
-        data[name] = (("draw", "provider"), arrays[("provider", name)])
-        data[f"{name}_by_group"] = (("draw", "group"), arrays[("group", name)])
+        if ("provider", name) in arrays:  # a run may keep only some (run(metrics=...))
+            data[name] = (("draw", "provider"), arrays[("provider", name)])
+            data[f"{name}_by_group"] = (("draw", "group"), arrays[("group", name)])
     for name in YEARLY_METRICS:
-        data[name] = (("draw", "year", "provider"), arrays[("yearly_provider", name)])
-        data[f"{name}_by_group"] = (("draw", "year", "group"), arrays[("yearly_group", name)])
+        if ("yearly_provider", name) in arrays:
+            data[name] = (("draw", "year", "provider"), arrays[("yearly_provider", name)])
+            data[f"{name}_by_group"] = (
+                ("draw", "year", "group"),
+                arrays[("yearly_group", name)],
+            )
     data["unmet_share"] = (("draw",), arrays[("draw", "unmet_share")])
     metrics = xr.Dataset(data, coords=coords, attrs=dict(attrs or {}))
     _annotate(metrics)
@@ -255,6 +260,12 @@ class Results:
                 f"unknown metric {name!r} (metrics: {', '.join(METRICS)}; "
                 f"yearly: {', '.join(YEARLY_METRICS)})"
             )
+        if name not in self.metrics.data_vars:
+            raise ScenarioError(
+                f"metric {name!r} was not kept by this run (kept: "
+                f"{', '.join(m for m in (*METRICS, *YEARLY_METRICS) if m in self.metrics)}); "
+                "run again without run(metrics=...) or with it listed"
+            )
         if who in self.scenario.providers:
             data = self.metrics[name].sel(provider=who)
         elif who in self.metrics.coords["group"].values:
@@ -280,7 +291,7 @@ class Results:
     # --------------------------------------------------------- summaries
     def summary(
         self,
-        metrics: Sequence[str] = ("revenue", "npv", "irr", "share_final", "price_final"),
+        metrics: Sequence[str] | None = None,
         quantiles: Sequence[float] = (0.05, 0.5, 0.95),
         by: str = "group",
     ) -> pd.DataFrame:
@@ -288,8 +299,9 @@ class Results:
 
         Parameters
         ----------
-        metrics : sequence of str
-            Metric names.
+        metrics : sequence of str, optional
+            Metric names; by default revenue, npv, irr, share_final and price_final (those
+            of them the run kept).
         quantiles : sequence of float
             Quantiles to report.
         by : {"group", "provider", "both"}
@@ -303,6 +315,9 @@ class Results:
         """
         if by not in ("group", "provider", "both"):
             raise ScenarioError(f"by must be 'group', 'provider' or 'both', got {by!r}")
+        if metrics is None:
+            default = ("revenue", "npv", "irr", "share_final", "price_final")
+            metrics = [m for m in default if m in self.metrics.data_vars]
         rows = []
         whos: list[str] = []
         if by in ("provider", "both"):

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from simlab.uncertainty.distributions import date_to_days, days_to_date
+
 __all__ = ["Bounds", "Param", "date_to_days", "days_to_date", "parse_date"]
 
 _META_KEYS = ("source", "assumption", "unit", "note")
@@ -48,16 +50,6 @@ def parse_date(raw: object) -> _dt.date:
         except ValueError:
             pass
     raise ValueError(f"must be a date 'YYYY-MM' or 'YYYY-MM-DD', got {raw!r}")
-
-
-def date_to_days(day: _dt.date) -> float:
-    """Return days since 1970-01-01 as a float."""
-    return float((day - _dt.date(1970, 1, 1)).days)
-
-
-def days_to_date(days: float) -> _dt.date:
-    """Inverse of :func:`date_to_days` (floors to a whole day)."""
-    return _dt.date(1970, 1, 1) + _dt.timedelta(days=math.floor(days))
 
 
 @dataclass(frozen=True)

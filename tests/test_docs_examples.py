@@ -47,3 +47,21 @@ def test_the_readme_python_example_runs():
         warnings.simplefilter("ignore")  # few draws: statistical caveats are expected
         exec(compile(small, "README.md", "exec"), namespace)
     assert "res" in namespace
+
+
+def test_the_getting_started_python_example_runs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    page = DOC.parent / "getting-started.md"
+    code = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)[0]
+    small = code.replace("draws=10_000", "draws=64")
+    assert small.count("draws=64") == 2
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few draws: statistical caveats are expected
+        exec(compile(small, "getting-started.md", "exec"), {})
+    plt.close("all")

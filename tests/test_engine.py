@@ -343,3 +343,57 @@ def test_capex_fast_path_equals_a_schedule_per_draw(full):
     np.testing.assert_allclose(block.capex_spend[:, p, :], spend.T, rtol=1e-12)
     np.testing.assert_allclose(block.capex_capacity[:, p, :], capacity.T, rtol=1e-9)
     np.testing.assert_allclose(block.depreciation[p], dep.sum(axis=1), rtol=1e-12)
+
+
+def test_a_segment_preference_for_a_provider_shifts_its_logit_odds_by_exp_delta(full):
+    from simlab.engine import inputs_to_values
+    from simlab.engine.core import _Block
+
+    def targets(sc):
+        block = _Block(sc, inputs_to_values(sc, None, 0, 1), paths=False)
+        block._refresh()
+        return block._target(np.log(block.blended()))[:, :, 0]
+
+    doc = {**full.document, "segments": dict(full.document["segments"])}
+    doc["segments"]["enterprise"] = {
+        **doc["segments"]["enterprise"],
+        "pref_provider": {"plusco": 0.7},
+    }
+    base, pref = targets(full), targets(Scenario.from_dict(doc))
+    e, c = full.segments.index("enterprise"), full.segments.index("consumer")
+    plus, closed = full.providers.index("plusco"), full.providers.index("closedco")
+    odds = (pref[e, plus] / pref[e, closed]) / (base[e, plus] / base[e, closed])
+    assert odds == pytest.approx(np.exp(0.7), rel=1e-12)
+    np.testing.assert_allclose(pref[c], base[c], rtol=1e-15)  # other segments untouched
+
+
+def test_pref_provider_can_be_shocked_and_is_validated(full):
+    doc = {**full.document, "segments": dict(full.document["segments"])}
+    doc["segments"]["enterprise"] = {
+        **doc["segments"]["enterprise"],
+        "pref_provider": {"plusco": 0.0},
+    }
+    doc["events"] = {
+        **doc["events"],
+        "brand": {
+            "type": "shock",
+            "date": "2026-01",
+            "path": "segments.enterprise.pref_provider.plusco",
+            "value": 3.0,
+        },
+    }
+    shocked = simulate(Scenario.from_dict(doc))
+    plain = simulate(full)
+    assert (
+        shocked.metric("share_final", "plusco").item()
+        > plain.metric("share_final", "plusco").item()
+    )
+    doc["segments"]["enterprise"] = {
+        **doc["segments"]["enterprise"],
+        "pref_provider": {"plusc": 1.0},
+    }
+    with pytest.raises(
+        ScenarioError,
+        match=r"pref_provider.plusc: unknown provider 'plusc'; did you mean 'plusco'",
+    ):
+        Scenario.from_dict(doc)

@@ -157,6 +157,13 @@ class _Block:
                 if got is not None:
                     self.pref_region[i, r] = got
         self.region_of = np.array(region_of)
+        # Provider preferences by segment, (S, P, B); zero where a segment states none.
+        self.pref_provider = np.zeros((S, P, B))
+        for i, s in enumerate(segs):
+            for name in spec.segments[s].pref_provider:
+                self.pref_provider[i, self.prov_index[name]] = values[
+                    f"segments.{s}.pref_provider.{name}"
+                ]
         self.input_share = values["market.input_share"][None, :]  # (1, B)
 
         # Capacity: inf where unlimited; multiplied by shocks; capex adds on top.
@@ -330,6 +337,7 @@ class _Block:
         u = seg["beta_quality"][:, None, :] * h + self.pref_region[:, self.region_of[idx], :]
         u += seg["pref_open"][:, None, :] * self.is_open[None, idx, None]
         u += self.prov["xi"][None, idx, :]
+        u += self.pref_provider[:, idx, :]
         self.base_utility[:, idx, :] = np.where(self.available[:, idx, :], u, -np.inf)
         self.utility_bound = max(self.utility_bound, float(np.abs(u).max()))
 
@@ -346,6 +354,7 @@ class _Block:
             u = seg["beta_quality"][:, None, :] * h + region
             u += seg["pref_open"][:, None, :] * self.is_open[None, :, None]
             u += self.prov["xi"][None, :, :]
+            u += self.pref_provider
             self.base_utility = np.where(self.available, u, -np.inf)
             self.utility_bound = float(np.abs(u).max()) if u.size else 0.0
             self.any_empty = bool((~self.available.any(axis=1)).any())
@@ -541,6 +550,10 @@ class _Block:
                 if name.startswith("pref_region."):
                     r = self.regions.index(name.split(".")[1])
                     self.pref_region[s, r, mask] = combine(self.pref_region[s, r, mask], mask)
+                elif name.startswith("pref_provider."):
+                    q = self.prov_index[name.split(".")[1]]
+                    old = self.pref_provider[s, q, mask]
+                    self.pref_provider[s, q, mask] = combine(old, mask)
                 elif name == "potential":
                     self.level[s, mask] = combine(self.level[s, mask], mask)
                 elif name in ("bass_p", "bass_q"):

@@ -55,6 +55,7 @@ SHOCKABLE = {
         "kappa",
         "pref_open",
         "pref_region",
+        "pref_provider",
         "switching_time",
         "leakage",
     },
@@ -457,6 +458,8 @@ class Scenario:
                 )
 
         for seg_name, seg in spec.segments.items():
+            for name in seg.pref_provider:
+                known_provider(f"segments.{seg_name}.pref_provider.{name}", name)
             for region in seg.pref_region:
                 if region not in regions:
                     raise self._fail(
@@ -539,6 +542,9 @@ class Scenario:
             ok = owner in table and top in SHOCKABLE[section]
             if ok and section == "segments" and top == "pref_region":
                 ok = len(parts) == 4 and parts[3] in self.regions
+            if ok and section == "segments" and top == "pref_provider":
+                prefs = self.spec.segments[owner].pref_provider
+                ok = len(parts) == 4 and parts[3] in prefs
             if ok and section == "providers" and rest == "capacity":
                 ok = self.spec.providers[owner].capacity is not None
         if not ok:
@@ -551,7 +557,8 @@ class Scenario:
                 f"{base}.path",
                 f"cannot shock {event.path!r}; a shock path is segments.NAME.X or "
                 f"providers.NAME.Y with X, Y in: {allowed} (a provider's capacity only if "
-                "it has one; pref_region needs a region, e.g. pref_region.cn)",
+                "it has one; pref_region needs a region, e.g. pref_region.cn; pref_provider "
+                "a provider the segment lists)",
             )
         if math.isnan(event.value.value):
             raise self._fail(f"{base}.value", "must be finite")

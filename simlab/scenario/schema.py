@@ -94,6 +94,8 @@ class Segment(_Model):
     kappa: Fraction = Field(default_factory=lambda: Param(0.2))
     pref_open: Real = Field(default_factory=lambda: Param(0.0))
     pref_region: dict[str, Real] = Field(default_factory=dict)
+    pref_provider: dict[str, Real] = Field(default_factory=dict)
+    """Utility of particular providers in this segment (brand, distribution, contracts)."""
     switching_time: Positive = Field(default_factory=lambda: Param(0.5))
     leakage: Fraction = Field(default_factory=lambda: Param(0.0))
 

@@ -246,3 +246,43 @@ def test_fuzzed_documents_load_or_raise_scenario_error(changes):
 def test_arbitrary_documents_raise_scenario_error(doc):
     with pytest.raises(ScenarioError):
         Scenario.from_dict(doc if isinstance(doc, dict) else {"x": doc})
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "message"),
+    [
+        ("set", -1.0, r"set -1 makes segments.consumer.leakage -1 .* must be in \[0, 1\]"),
+        ("multiply", 5.0, r"multiply 5 makes segments.consumer.leakage 1.5 \(from 0.3\)"),
+        ("add", 0.8, r"add 0.8 makes segments.consumer.leakage 1.1"),
+    ],
+)
+def test_shock_values_are_checked_against_the_parameters_range(op, value, message):
+    doc = edited(
+        **{
+            "events__adoption-shock__path": "segments.consumer.leakage",
+            "events__adoption-shock__op": op,
+            "events__adoption-shock__value": value,
+        }
+    )
+    with pytest.raises(ScenarioError, match=message):
+        load(doc)
+
+
+def test_a_sampled_shock_out_of_range_in_some_draw_is_a_simulation_error():
+    import pandas as pd
+
+    from simlab.errors import SimulationError
+    from simlab.experiment import simulate
+
+    sc = load(
+        edited(
+            **{
+                "events__adoption-shock__path": "segments.consumer.leakage",
+                "events__adoption-shock__op": "multiply",
+                "events__adoption-shock__value": 2.0,
+            }
+        )
+    )
+    inputs = pd.DataFrame({"segments.consumer.leakage": [0.3, 0.7]})
+    with pytest.raises(SimulationError, match=r"draw 1: shock segments.consumer.leakage"):
+        simulate(sc, inputs)

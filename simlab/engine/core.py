@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from simlab.engine.state import BlockValues
+from simlab.engine.state import BlockValues, _inside
 from simlab.errors import ScenarioError, SimulationError
 from simlab.market import bass_cdf, bass_time, capex_schedule, quality_value
 from simlab.scenario.load import Scenario
@@ -165,6 +165,7 @@ class _Block:
                     f"segments.{s}.pref_provider.{name}"
                 ]
         self.input_share = values["market.input_share"][None, :]  # (1, B)
+        self.output_share = 1.0 - self.input_share
 
         # Capacity: inf where unlimited; multiplied by shocks; capex adds on top.
         cap = np.full((P, B), np.inf)
@@ -325,21 +326,20 @@ class _Block:
     # ------------------------------------------------------------ helpers
     def blended(self) -> np.ndarray:
         w = self.input_share
-        return w * self.price_in + (1.0 - w) * self.price_out
+        return w * self.price_in + self.output_share * self.price_out
 
     def _utility_columns(self, columns: list[int]) -> None:
         """Recompute the base utility of some providers only (after their releases)."""
         seg = self.seg
-        idx = np.array(columns)
-        h = quality_value(
-            self.quality[None, idx, :], seg["need"][:, None, :], seg["kappa"][:, None, :]
-        )
-        u = seg["beta_quality"][:, None, :] * h + self.pref_region[:, self.region_of[idx], :]
-        u += seg["pref_open"][:, None, :] * self.is_open[None, idx, None]
-        u += self.prov["xi"][None, idx, :]
-        u += self.pref_provider[:, idx, :]
-        self.base_utility[:, idx, :] = np.where(self.available[:, idx, :], u, -np.inf)
-        self.utility_bound = max(self.utility_bound, float(np.abs(u).max()))
+        for p in columns:  # one (S, B) column at a time: slices are views, not copies
+            u = seg["beta_quality"] * quality_value(self.quality[p], seg["need"], seg["kappa"])
+            u += self.pref_region[:, self.region_of[p], :]
+            if self.is_open[p]:
+                u += seg["pref_open"]
+            u += self.prov["xi"][p]
+            u += self.pref_provider[:, p, :]
+            self.utility_bound = max(self.utility_bound, float(np.abs(u).max()))
+            self.base_utility[:, p, :] = np.where(self.available[:, p, :], u, -np.inf)
 
     def _refresh(self) -> None:
         seg = self.seg
@@ -535,13 +535,26 @@ class _Block:
         section, owner, *rest = event.path.split(".")
         name = ".".join(rest)
         op = event.op
+        shocked = self.sc.params.get(event.path)
+        bounds = shocked.bounds if shocked is not None else None
 
         def combine(old: np.ndarray, mask: np.ndarray) -> np.ndarray:
             if op == "set":
-                return value[mask]
-            if op == "multiply":
-                return old * value[mask]
-            return old + value[mask]
+                new = value[mask]
+            elif op == "multiply":
+                new = old * value[mask]
+            else:
+                new = old + value[mask]
+            if bounds is not None:
+                inside = _inside(new, bounds)
+                if not inside.all():
+                    b = int(np.flatnonzero(mask)[np.flatnonzero(~inside)[0]])
+                    raise SimulationError(
+                        f"{self.sc.origin}: draw {self.v.offset + b}: shock {event.path} "
+                        f"{op} {float(value[b]):g} gives {float(new[~inside][0]):g}, which "
+                        f"must be {bounds.describe()}; narrow the shock's distribution"
+                    )
+            return new
 
         if section == "segments":
             s = self.seg_index[owner]
@@ -641,7 +654,7 @@ class _Block:
         seg, dt, P = self.seg, self.dt, self.P
         self._refresh()
         price = self.input_share * self.price_in
-        price += (1.0 - self.input_share) * self.price_out
+        price += self.output_share * self.price_out
         log_price = np.log(price)
         target = self._target(log_price)
         if k == 0:
@@ -661,13 +674,15 @@ class _Block:
             volume *= np.exp(-seg["elasticity"] * np.log(self.price_paid / self.price_ref))
         # Tokens by provider (incl. self-hosted), and the self-hosted part of them.
         share = np.einsum("sb,spb->pb", volume, self.shares)
-        paid = share.copy()
         if self.has_leak:
             leaked = np.einsum("sb,spb->pb", volume * seg["leakage"], self.shares)
             leaked *= self.open_column  # only open-weight models leak
-            paid -= leaked
+            paid = share - leaked
+        else:
+            paid = share.copy()
         all_tokens = share.sum(axis=0)
-        share /= np.where(all_tokens > 0, all_tokens, 1.0)
+        # Volume is positive and shares sum to 1 unless a segment has no provider left.
+        share /= np.where(all_tokens > 0, all_tokens, 1.0) if self.any_empty else all_tokens
         demand_total = self.rec_demand[k]
         np.sum(paid, axis=0, out=demand_total)
         capacity = None
@@ -751,10 +766,10 @@ class _Block:
         """
         prev_negative = self.last_negative == k - 1
         self.cum_fcf += fcf
-        self.cum_after_negative = np.where(prev_negative, self.cum_fcf, self.cum_after_negative)
+        np.copyto(self.cum_after_negative, self.cum_fcf, where=prev_negative)
         negative = self.cum_fcf < 0
-        self.last_negative = np.where(negative, k, self.last_negative)
-        self.cum_at_negative = np.where(negative, self.cum_fcf, self.cum_at_negative)
+        np.copyto(self.last_negative, k, where=negative)
+        np.copyto(self.cum_at_negative, self.cum_fcf, where=negative)
 
     def payback_years(self) -> np.ndarray:
         """Return the payback time in years from the start, (X, B); see _track_payback."""

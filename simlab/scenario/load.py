@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from simlab.errors import ScenarioError
 from simlab.scenario.catalog import scenario_path
-from simlab.scenario.params import Param, days_to_date, parse_date
+from simlab.scenario.params import Param, check_bounds, days_to_date, parse_date
 from simlab.scenario.schema import (
     CapexEvent,
     EntryEvent,
@@ -562,6 +562,20 @@ class Scenario:
             )
         if math.isnan(event.value.value):
             raise self._fail(f"{base}.value", "must be finite")
+        target = self.params.get(event.path)
+        if target is None:  # a region preference the segment does not state: any value
+            return
+        value, old = event.value, target.value
+        result = {"set": value.value, "multiply": old * value.value, "add": old + value.value}
+        bounds = target.bounds
+        if not bounds.contains(result[event.op]):
+            raise self._fail(
+                f"{base}.value",
+                f"{event.op} {value.value:g} makes {event.path} {result[event.op]:g} "
+                f"(from {old:g}), which must be {bounds.describe()}",
+            )
+        if event.op == "set" and value.dist is not None:
+            check_bounds(value, bounds)
 
 
 def _days(day: _dt.date) -> float:

@@ -397,3 +397,32 @@ def test_pref_provider_can_be_shocked_and_is_validated(full):
         match=r"pref_provider.plusc: unknown provider 'plusc'; did you mean 'plusco'",
     ):
         Scenario.from_dict(doc)
+
+
+def test_stated_initial_shares_start_the_market_and_then_move_to_the_target(full):
+    from simlab.engine import inputs_to_values
+    from simlab.engine.core import _Block
+
+    doc = {**full.document, "segments": dict(full.document["segments"])}
+    share0 = {"closedco": 0.6, "plusco": 0.3, "newco": 0.1}  # newco enters later: renormalised
+    doc["segments"]["enterprise"] = {**doc["segments"]["enterprise"], "share0": share0}
+    sc = Scenario.from_dict(doc)
+    block = _Block(sc, inputs_to_values(sc, None, 0, 1), paths=False)
+    block.reprice(0)
+    block.follow()
+    block.clear(0)
+    e = sc.segments.index("enterprise")
+    expected = np.array([0.6, 0.3, 0.0, 0.0, 0.0]) / 0.9
+    np.testing.assert_allclose(block.shares[e, :, 0], expected, rtol=1e-15)
+    block.reprice(1)
+    block.follow()
+    block._refresh()
+    target = block._target(np.log(block.blended()))[e, :, 0]
+    block.clear(1)
+    rate = 1 - np.exp(-sc.dt / sc.params["segments.enterprise.switching_time"].value)
+    np.testing.assert_allclose(
+        block.shares[e, :, 0], expected + rate * (target - expected), rtol=1e-9, atol=1e-15
+    )
+    with pytest.raises(ScenarioError, match=r"share0.nobody: unknown provider"):
+        doc["segments"]["enterprise"] = {**doc["segments"]["enterprise"], "share0": {"nobody": 1}}
+        Scenario.from_dict(doc)

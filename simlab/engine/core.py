@@ -157,6 +157,19 @@ class _Block:
                 if got is not None:
                     self.pref_region[i, r] = got
         self.region_of = np.array(region_of)
+        # Observed initial shares, (S, P, B), for the segments that state them.
+        self.share0 = {
+            i: np.stack(
+                [
+                    values[f"segments.{s}.share0.{p}"]
+                    if p in spec.segments[s].share0
+                    else np.zeros(B)
+                    for p in provs
+                ]
+            )
+            for i, s in enumerate(segs)
+            if spec.segments[s].share0
+        }
         # Provider preferences by segment, (S, P, B); zero where a segment states none.
         self.pref_provider = np.zeros((S, P, B))
         for i, s in enumerate(segs):
@@ -659,7 +672,13 @@ class _Block:
         target = self._target(log_price)
         if k == 0:
             self.shares = target
-            self.price_paid = np.einsum("spb,pb->sb", target, price)
+            for s, observed in self.share0.items():  # stated initial shares, renormalised
+                start = observed * self.available[s]
+                total = start.sum(axis=0)
+                self.shares[s] = np.where(
+                    total > 0, start / np.where(total > 0, total, 1.0), target[s]
+                )
+            self.price_paid = np.einsum("spb,pb->sb", self.shares, price)
             ref = [self.v.get(f"segments.{s}.price_ref") for s in self.sc.segments]
             self.price_ref = np.stack(
                 [r if r is not None else self.price_paid[i] for i, r in enumerate(ref)]

@@ -460,6 +460,10 @@ class Scenario:
         for seg_name, seg in spec.segments.items():
             for name in seg.pref_provider:
                 known_provider(f"segments.{seg_name}.pref_provider.{name}", name)
+            for name in seg.share0:
+                known_provider(f"segments.{seg_name}.share0.{name}", name)
+            if seg.share0 and not any(p.value > 0 for p in seg.share0.values()):
+                raise self._fail(f"segments.{seg_name}.share0", "needs a share above 0")
             for region in seg.pref_region:
                 if region not in regions:
                     raise self._fail(

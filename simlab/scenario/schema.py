@@ -96,6 +96,9 @@ class Segment(_Model):
     pref_region: dict[str, Real] = Field(default_factory=dict)
     pref_provider: dict[str, Real] = Field(default_factory=dict)
     """Utility of particular providers in this segment (brand, distribution, contracts)."""
+    share0: dict[str, Fraction] = Field(default_factory=dict)
+    """Observed shares at the start (normalised over the providers listed and available);
+    none: shares start at the logit target, i.e. in equilibrium."""
     switching_time: Positive = Field(default_factory=lambda: Param(0.5))
     leakage: Fraction = Field(default_factory=lambda: Param(0.0))
 

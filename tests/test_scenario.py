@@ -286,3 +286,15 @@ def test_a_sampled_shock_out_of_range_in_some_draw_is_a_simulation_error():
     inputs = pd.DataFrame({"segments.consumer.leakage": [0.3, 0.7]})
     with pytest.raises(SimulationError, match=r"draw 1: shock segments.consumer.leakage"):
         simulate(sc, inputs)
+
+
+def test_with_values_takes_numpy_scalars_and_keeps_the_source():
+    import numpy as np
+
+    text = FULL.read_text().replace(
+        "price_in = 0.3\n", 'price_in = { value = 0.3, source = "S" }\n'
+    )
+    sc = Scenario.from_dict(tomllib.loads(text))
+    edited_sc = sc.with_values({"providers.openco.price_in": np.float32(0.5)})
+    assert edited_sc.params["providers.openco.price_in"].value == pytest.approx(0.5)
+    assert edited_sc.params["providers.openco.price_in"].source == "S"

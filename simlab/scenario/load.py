@@ -400,11 +400,11 @@ class Scenario:
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
             old = node.get(parts[-1])
-            new: object = value
-            if isinstance(old, Mapping) and not isinstance(value, Mapping):
+            new: object = value.item() if isinstance(value, np.generic) else value
+            if isinstance(old, Mapping) and not isinstance(new, Mapping):
                 # Keep the source; the value is now fixed.
                 kept = {k: old[k] for k in ("source", "assumption", "unit", "note") if k in old}
-                new = {"value": value, **kept} if kept else value
+                new = {"value": new, **kept} if kept else new
             if isinstance(new, _dt.date | np.datetime64):
                 new = str(new)
             if isinstance(new, np.generic):

@@ -254,6 +254,27 @@ def _statistic(values: np.ndarray, name: str) -> np.ndarray:
         return np.nanquantile(np.where(finite, values, np.nan), q, axis=-1)
 
 
+def _evaluate_points(
+    scenario: Scenario,
+    base: pd.DataFrame,
+    points: list[dict[str, Any]],
+    target: _Target,
+    block_size: int,
+    executor: object,
+    how: str,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Run the same base draws at every point (common random numbers).
+
+    Returns the target metric as (points, draws), the number of NaN draws per point, and
+    the units; warns (``how`` says what is done with them) if any draw is NaN.
+    """
+    values, units = _evaluate(scenario, Rows(base, points), target, block_size, executor)
+    values = values.reshape(len(points), len(base))
+    missing = (~np.isfinite(values)).sum(axis=1)
+    _warn_nan(target, int(missing.sum()), values.size, how)
+    return values, missing, units
+
+
 def _warn_nan(target: _Target, missing: int, total: int, how: str) -> None:
     if missing:
         warnings.warn(

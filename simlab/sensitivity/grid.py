@@ -13,16 +13,14 @@ import xarray as xr
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
-    Rows,
     _attrs,
     _base_table,
     _check_statistic,
     _count,
-    _evaluate,
+    _evaluate_points,
     _scenario,
     _statistic,
     _target,
-    _warn_nan,
     param_units,
 )
 
@@ -160,14 +158,13 @@ def sweep(
         base = _base_table(sc, draws, seed)
     else:
         base = pd.DataFrame(index=pd.RangeIndex(1, name="draw"))
-    table = Rows(base, points)
-    values, units = _evaluate(sc, table, target, block_size, executor)
-    values = values.reshape(len(points), len(base))
-    missing = (~np.isfinite(values)).sum(axis=1)
-    _warn_nan(
+    values, missing, units = _evaluate_points(
+        sc,
+        base,
+        points,
         target,
-        int(missing.sum()),
-        values.size,
+        block_size,
+        executor,
         "they are left out of each statistic (coordinate nan_draws counts them per point)",
     )
     stats = np.stack([_statistic(values, s) for s in names], axis=-1).reshape(*shape, len(names))

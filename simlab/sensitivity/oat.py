@@ -11,20 +11,18 @@ import pandas as pd
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
-    Rows,
     _as_column,
     _attrs,
     _base_table,
     _check_statistic,
     _count,
-    _evaluate,
+    _evaluate_points,
     _median_table,
     _parameters,
     _scenario,
     _statistic,
     _Target,
     _target,
-    _warn_nan,
 )
 
 __all__ = ["spider", "tornado"]
@@ -61,14 +59,13 @@ def _one_at_a_time(
             value = _as_column(dist, dist.is_date, np.array([q]))[0]
             points.append({path: value})
             rows.append({"parameter": path, "quantile": q, "value": value})
-    table = Rows(base, points)
-    values, units = _evaluate(scenario, table, target, block_size, executor)
-    values = values.reshape(len(points), len(base))
-    missing = (~np.isfinite(values)).sum(axis=1)
-    _warn_nan(
+    values, missing, units = _evaluate_points(
+        scenario,
+        base,
+        points,
         target,
-        int(missing.sum()),
-        values.size,
+        block_size,
+        executor,
         "they are left out of each statistic (see the nan columns)",
     )
     stats = _statistic(values, statistic)

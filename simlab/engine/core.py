@@ -25,7 +25,7 @@ import simpy
 
 from simlab.engine.state import BlockValues, _inside
 from simlab.errors import ScenarioError, SimulationError
-from simlab.market import bass_cdf, bass_time, capex_schedule, quality_value
+from simlab.market import allocate, bass_cdf, bass_time, capex_schedule, quality_value
 from simlab.scenario.load import Scenario
 from simlab.scenario.schema import (
     CapexEvent,
@@ -711,17 +711,12 @@ class _Block:
         # Spill-over only where some draw's demand exceeds a capacity; otherwise the
         # general path gives served = paid and nothing unmet, bit for bit.
         if capacity is not None and (paid > capacity).any():
-            served = np.minimum(paid, capacity)
-            excess = demand_total - served.sum(axis=0)
-            spare = capacity - served
-            weight = np.where(spare > 0, paid, 0.0)
-            wsum = weight.sum(axis=0)
-            weight *= np.where(wsum > 0, excess / np.where(wsum > 0, wsum, 1.0), 0.0)
-            served += np.minimum(weight, spare)
-            np.maximum(demand_total - served.sum(axis=0), 0.0, out=self.rec_unmet[k])
+            served, unmet = allocate(paid, capacity, axis=0)
+            self.rec_unmet[k] = unmet
             if self.paths:  # unmet demand by provider: its excess, pro rata of what is unmet
                 own_excess = paid - np.minimum(paid, capacity)
-                ratio = self.rec_unmet[k] / np.where(excess > 0, excess, 1.0)
+                excess = own_excess.sum(axis=0)
+                ratio = unmet / np.where(excess > 0, excess, 1.0)
                 unmet_own = own_excess * np.where(excess > 0, ratio, 0.0)
         else:
             served = paid

@@ -48,60 +48,6 @@ MODE_PARAMS = {
 #: Provider parameters read only through capex events.
 CAPEX_PARAMS = {"capacity_cost", "capacity_cost_decline", "capex_lead", "capex_life"}
 
-#: Units by the last part of a path (docs/model.md), where a parameter states none.
-UNITS = {
-    "input_share": "fraction",
-    "discount_rate": "1/yr",
-    "terminal_growth": "1/yr",
-    "potential": "tokens/month",
-    "growth": "1/yr",
-    "adoption0": "fraction",
-    "bass_p": "1/yr",
-    "bass_q": "1/yr",
-    "elasticity": "-",
-    "price_ref": "USD/Mtok",
-    "beta_quality": "utility/index point",
-    "beta_price": "utility/ln(USD/Mtok)",
-    "need": "AA index v3",
-    "kappa": "fraction",
-    "pref_open": "utility",
-    "switching_time": "yr",
-    "leakage": "fraction",
-    "quality": "AA index v3",
-    "price_in": "USD/Mtok",
-    "price_out": "USD/Mtok",
-    "cost": "USD/Mtok",
-    "cost_decline": "1/yr",
-    "capacity": "tokens/month",
-    "capacity_cost": "USD per token/month",
-    "capacity_cost_decline": "1/yr",
-    "capex_lead": "yr",
-    "capex_life": "yr",
-    "opex": "USD/yr",
-    "opex_growth": "1/yr",
-    "training_cost": "USD",
-    "training_growth": "1/yr",
-    "cash": "USD",
-    "xi": "utility",
-    "drift": "1/yr",
-    "markup": "fraction",
-    "review": "yr",
-    "trigger": "fraction",
-    "cut": "fraction",
-    "lag": "yr",
-    "floor": "fraction",
-    "ratio": "fraction",
-    "first": "date",
-    "date": "date",
-    "cadence": "yr",
-    "step": "AA index v3",
-    "catch_up": "fraction",
-    "lead": "fraction",
-    "amount": "USD",
-    "years": "yr",
-    "life": "yr",
-}
-
 
 def written(document: object, path: str) -> bool:
     """Whether the resolved document spells out ``path`` (rather than taking a default)."""
@@ -149,16 +95,6 @@ def used_params(sc: Scenario) -> dict[str, Param]:
         if used:
             out[path] = param
     return out
-
-
-def unit_of(path: str, param: Param) -> str:
-    """Return the unit of a parameter: its own, else the schema's for its field."""
-    if param.unit:
-        return param.unit
-    last = path.split(".")[-1]
-    if ".pref_region." in f".{path}":
-        return "utility"
-    return UNITS.get(last, "")
 
 
 def value_text(param: Param) -> str:
@@ -209,7 +145,7 @@ def render(scenarios: list[Scenario]) -> str:
         for path, param in params.items():
             expanded = sc.source_of(path) + (f" ({param.note})" if param.note else "")
             key = (path, value_text(param), expanded)
-            row = rows.setdefault(key, [source_text(param), unit_of(path, param), []])
+            row = rows.setdefault(key, [source_text(param), sc.unit_of(path), []])
             row[2].append(sc.name)
             sourced += bool(param.source)
         counts[sc.name] = (len(params), sourced)

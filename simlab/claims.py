@@ -23,33 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simlab.errors import ScenarioError
+from simlab.metrics import CLAIM_METRICS, YEARLY_METRICS, suggest_metric
 
 if TYPE_CHECKING:
     from simlab.scenario.load import Scenario
 
 __all__ = ["METRICS", "YEARLY_METRICS", "ParsedClaim", "Term", "group_labels", "parse_claim"]
 
-#: Per-draw metrics, by provider and by group (see docs/model.md, "Metrics").
-METRICS = (
-    "revenue",
-    "capex",
-    "training",
-    "fcf",
-    "operating_profit",
-    "npv",
-    "irr",
-    "payback_years",
-    "roi",
-    "capex_coverage",
-    "model_roi",
-    "valuation",
-    "share_final",
-    "price_final",
-    "quality_final",
-    "price_index",
-)
-#: Per-draw metrics by calendar year (a year is given in the claim).
-YEARLY_METRICS = ("share", "price", "quality", "revenue_year")
+#: Per-draw metrics, by provider and by group (the table is :data:`simlab.metrics.METRICS`).
+METRICS = CLAIM_METRICS
 
 _TERM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\]]*)\]")
 _COMPARE: dict[type[ast.cmpop], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -67,8 +49,8 @@ _BINARY: dict[type[ast.operator], Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def group_labels(scenario: Scenario) -> list[str]:
-    """Return the group labels of a scenario: ``all``, ``open``, ``closed``, ``region=XX``."""
-    return ["all", "open", "closed", *[f"region={r}" for r in scenario.regions]]
+    """Return the group labels of a scenario (:attr:`Scenario.groups`)."""
+    return scenario.groups
 
 
 @dataclass(frozen=True)
@@ -191,11 +173,9 @@ def parse_claim(expr: str, scenario: Scenario) -> ParsedClaim:
         If a metric, provider, group or year is unknown, or the expression is not a
         comparison of metric terms.
     """
-    groups = group_labels(scenario)
+    groups = scenario.groups
     providers = scenario.providers
-    first_year, last_year = scenario.start_date.year, scenario.end_date.year
-    if scenario.end_date.month == 1 and scenario.end_date.day == 1:
-        last_year -= 1
+    first_year, last_year = scenario.years[0], scenario.years[-1]
     terms: list[Term] = []
 
     def replace(match: re.Match[str]) -> str:
@@ -203,7 +183,8 @@ def parse_claim(expr: str, scenario: Scenario) -> ParsedClaim:
         yearly = metric in YEARLY_METRICS
         if metric not in METRICS and not yearly:
             raise ScenarioError(
-                f"unknown metric {metric!r} in {expr!r} (metrics: {', '.join(METRICS)}; "
+                f"unknown metric {metric!r} in {expr!r}{suggest_metric(metric)} "
+                f"(metrics: {', '.join(METRICS)}; "
                 f"yearly: {', '.join(YEARLY_METRICS)})"
             )
         if yearly != (len(inner) == 2) or len(inner) > 2:

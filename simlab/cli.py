@@ -169,8 +169,6 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 # --- run ----------------------------------------------------------------------------------
 
-_KEY_METRICS = ("revenue", "npv", "irr", "share_final", "price_final")
-
 
 def _args_run(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``simlab run``."""
@@ -228,7 +226,9 @@ def _run_run(args: argparse.Namespace) -> int:
         f"{wall:.1f} s"
     )
     print()
-    kept = [m for m in _KEY_METRICS if m in res.metrics.data_vars]
+    from simlab.metrics import HEADLINE
+
+    kept = [m for m in HEADLINE if m in res.metrics.data_vars]
     summary = res.summary(metrics=kept, by="group")
     rows = [
         [str(metric), str(who), *(_number(row[q]) for q in ("q05", "q50", "q95")), str(row["nan"])]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import difflib
 import multiprocessing
 import os
 import sys
@@ -32,10 +31,11 @@ import pandas as pd
 
 from simlab._version import __version__
 from simlab.checkpoint import Checkpoint
-from simlab.claims import METRICS, YEARLY_METRICS, parse_claim
+from simlab.claims import parse_claim
 from simlab.engine import inputs_to_values, validate_inputs
 from simlab.engine.metrics import BlockMetrics, run_and_reduce
 from simlab.errors import ScenarioError, SimlabWarning
+from simlab.metrics import metric_names, suggest_metric
 from simlab.results import (
     Results,
     ResultsBuilder,
@@ -389,11 +389,10 @@ def _kept_metrics(scenario: Scenario, metrics: Sequence[str] | None) -> set[str]
         return None
     if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
         raise ScenarioError(f"metrics must be a list of metric names, got {metrics!r}")
-    known = (*METRICS, *YEARLY_METRICS)
+    known = metric_names()
     for name in metrics:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = suggest_metric(name, known)
             raise ScenarioError(
                 f"metrics: unknown metric {name!r}{hint} (metrics: {', '.join(known)})"
             )
@@ -523,8 +522,8 @@ def run(
         Show a progress bar over draws; by default only when standard error is a
         terminal.
     metrics : sequence of str, optional
-        Keep only these per-draw metrics (names of ``simlab.claims.METRICS`` and
-        ``YEARLY_METRICS``; the scenario's claims' metrics are always kept). Memory then
+        Keep only these per-draw metrics (names in :data:`simlab.metrics.METRICS`; the
+        scenario's claims' metrics are always kept). Memory then
         grows with what is kept: all of them take about 4.3 kB a draw on the baseline, so
         a 10^6-draw run that needs three of them should say so.
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from simlab.claims import YEARLY_METRICS
 from simlab.errors import ScenarioError
+from simlab.metrics import YEARLY_METRICS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

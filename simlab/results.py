@@ -15,9 +15,10 @@ import pandas as pd
 import xarray as xr
 
 from simlab._version import __version__
-from simlab.claims import METRICS, YEARLY_METRICS, Term, group_labels, parse_claim
+from simlab.claims import Term, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
+from simlab.metrics import CLAIM_METRICS, HEADLINE, METRICS, PATHS, YEARLY_METRICS, suggest_metric
 from simlab.scenario.load import Scenario
 
 __all__ = ["Results", "ResultsBuilder", "assemble", "load_results"]
@@ -99,7 +100,7 @@ def _results(
     attrs: dict[str, Any] | None,
 ) -> Results:
     providers = scenario.providers
-    groups = group_labels(scenario)
+    groups = scenario.groups
     spec = scenario.spec
     years, _ = year_matrix(scenario)
     coords = {
@@ -111,7 +112,7 @@ def _results(
         "region": ("provider", [spec.providers[p].region for p in providers]),
     }
     data: dict[str, Any] = {}
-    for name in METRICS:
+    for name in CLAIM_METRICS:
         if ("provider", name) in arrays:  # a run may keep only some (run(metrics=...))
             data[name] = (("draw", "provider"), arrays[("provider", name)])
             data[f"{name}_by_group"] = (("draw", "group"), arrays[("group", name)])
@@ -124,7 +125,7 @@ def _results(
             )
     data["unmet_share"] = (("draw",), arrays[("draw", "unmet_share")])
     metrics = xr.Dataset(data, coords=coords, attrs=dict(attrs or {}))
-    _annotate(metrics)
+    _annotate(metrics, {name: m.unit for name, m in METRICS.items()})
 
     paths = None
     path_names = [name for (f, name) in arrays if f == "paths"]
@@ -150,50 +151,15 @@ def _results(
                 "region": ("provider", [spec.providers[p].region for p in providers]),
             },
         )
-        _annotate(paths)
+        _annotate(paths, PATHS)
     return Results(scenario=scenario, metrics=metrics, paths=paths, inputs=inputs)
 
 
-_UNITS = {
-    "revenue": "USD",
-    "capex": "USD",
-    "training": "USD",
-    "fcf": "USD",
-    "operating_profit": "USD",
-    "npv": "USD",
-    "valuation": "USD",
-    "irr": "1/year",
-    "payback_years": "years",
-    "roi": "1",
-    "capex_coverage": "1",
-    "model_roi": "1",
-    "share_final": "1",
-    "price_final": "USD per million tokens",
-    "quality_final": "index points",
-    "price_index": "1",
-    "share": "1",
-    "price": "USD per million tokens",
-    "quality": "index points",
-    "revenue_year": "USD per year",
-    "unmet_share": "1",
-    "cost": "USD per million tokens",
-    "capacity": "tokens per month",
-    "served": "tokens per month",
-    "unmet": "tokens per month",
-    "cash": "USD",
-    "adoption": "1",
-    "volume": "tokens per month",
-}
-
-
-def _annotate(ds: xr.Dataset) -> None:
+def _annotate(ds: xr.Dataset, units: dict[str, str]) -> None:
     for name in ds.data_vars:
-        unit = _UNITS.get(str(name).removesuffix("_by_group"))
+        unit = units.get(str(name).removesuffix("_by_group"))
         if unit:
             ds[name].attrs["units"] = unit
-    if "revenue" in ds.data_vars and "time" in ds.dims:
-        for name in ("revenue", "capex", "fcf"):
-            ds[name].attrs["units"] = "USD per step"
 
 
 class Results:
@@ -244,7 +210,7 @@ class Results:
         Parameters
         ----------
         name : str
-            A metric (see ``simlab.claims.METRICS`` and ``YEARLY_METRICS``).
+            A metric of the table :data:`simlab.metrics.METRICS`.
         who : str
             A provider name or a group label (``all``, ``open``, ``closed``, ``region=cn``).
         year : int, optional
@@ -255,15 +221,15 @@ class Results:
         ScenarioError
             For an unknown metric, provider, group or year.
         """
-        if name not in METRICS and name not in YEARLY_METRICS:
+        if name not in CLAIM_METRICS and name not in YEARLY_METRICS:
             raise ScenarioError(
-                f"unknown metric {name!r} (metrics: {', '.join(METRICS)}; "
-                f"yearly: {', '.join(YEARLY_METRICS)})"
+                f"unknown metric {name!r}{suggest_metric(name)} (metrics: "
+                f"{', '.join(CLAIM_METRICS)}; yearly: {', '.join(YEARLY_METRICS)})"
             )
         if name not in self.metrics.data_vars:
+            kept = [m for m in (*CLAIM_METRICS, *YEARLY_METRICS) if m in self.metrics]
             raise ScenarioError(
-                f"metric {name!r} was not kept by this run (kept: "
-                f"{', '.join(m for m in (*METRICS, *YEARLY_METRICS) if m in self.metrics)}); "
+                f"metric {name!r} was not kept by this run (kept: {', '.join(kept)}); "
                 "run again without run(metrics=...) or with it listed"
             )
         if who in self.scenario.providers:
@@ -300,8 +266,8 @@ class Results:
         Parameters
         ----------
         metrics : sequence of str, optional
-            Metric names; by default revenue, npv, irr, share_final and price_final (those
-            of them the run kept).
+            Metric names; by default the headline metrics of :data:`simlab.metrics.HEADLINE`
+            (those of them the run kept).
         quantiles : sequence of float
             Quantiles to report.
         by : {"group", "provider", "both"}
@@ -316,8 +282,7 @@ class Results:
         if by not in ("group", "provider", "both"):
             raise ScenarioError(f"by must be 'group', 'provider' or 'both', got {by!r}")
         if metrics is None:
-            default = ("revenue", "npv", "irr", "share_final", "price_final")
-            metrics = [m for m in default if m in self.metrics.data_vars]
+            metrics = [m for m in HEADLINE if m in self.metrics.data_vars]
         rows = []
         whos: list[str] = []
         if by in ("provider", "both"):

@@ -38,6 +38,7 @@ from simlab.scenario.schema import (
     field_vocabulary,
     iter_params,
 )
+from simlab.scenario.units import param_unit
 
 __all__ = ["SHOCKABLE", "Scenario", "load_scenario"]
 
@@ -323,6 +324,24 @@ class Scenario:
         """Provider regions, in order of first appearance."""
         return list(dict.fromkeys(p.region for p in self.spec.providers.values()))
 
+    @property
+    def groups(self) -> list[str]:
+        """Group labels: ``all``, ``open``, ``closed``, then ``region=XX`` per region."""
+        return ["all", "open", "closed", *[f"region={r}" for r in self.regions]]
+
+    @cached_property
+    def years(self) -> list[int]:
+        """The calendar years the horizon's steps fall in, in order."""
+        of_steps = self.times.astype("datetime64[Y]").astype(np.int64) + 1970
+        return [int(y) for y in np.unique(of_steps)]
+
+    def label(self, who: str) -> str:
+        """Return how people name a provider (its ``label``, else its key) or a group."""
+        provider = self.spec.providers.get(who)
+        if provider is not None:
+            return provider.label or who
+        return who
+
     @cached_property
     def params(self) -> dict[str, Param]:
         """Every numeric or date parameter by path, in file order."""
@@ -356,6 +375,24 @@ class Scenario:
         refs = self.spec.references
         return "; ".join(refs.get(part.strip(), part.strip()) for part in source.split(";"))
 
+    def unit_of(self, path: str) -> str:
+        """Return a parameter's unit: the one its file states, else its field's.
+
+        The table of units by field is :data:`simlab.scenario.units.UNITS`; a shock's
+        value takes the unit of the parameter it sets or adds to (a factor for
+        ``multiply``).
+        """
+        param = self.params[path]
+        shocked = None
+        parts = path.split(".")
+        if parts[0] == "events" and parts[-1] == "value":
+            event = self.spec.events[parts[1]]
+            if isinstance(event, ShockEvent):
+                target = self.params.get(event.path)
+                stated = target.unit if target is not None else None
+                shocked = "1" if event.op == "multiply" else param_unit(event.path, stated)
+        return param_unit(path, param.unit, shocked)
+
     @property
     def parameters(self) -> pd.DataFrame:
         """Every parameter as a table indexed by path.
@@ -370,7 +407,7 @@ class Scenario:
                     "path": path,
                     "value": p.display() if p.is_date else p.value,
                     "distribution": p.dist.describe() if p.dist is not None else "",
-                    "unit": p.unit or "",
+                    "unit": self.unit_of(path),
                     "source": self.source_of(path),
                 }
             )

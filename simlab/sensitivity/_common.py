@@ -14,8 +14,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from simlab.claims import METRICS, YEARLY_METRICS, group_labels
+from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
 from simlab.scenario.load import Scenario, load_scenario
 
 __all__ = ["IN_FLIGHT", "MAX_ROWS", "Rows", "param_units"]
@@ -54,10 +55,6 @@ class _Target:
         return out
 
 
-def _metric_names() -> list[str]:
-    return list(METRICS) + list(YEARLY_METRICS)
-
-
 def _target(
     scenario: Scenario,
     metric: object,
@@ -65,31 +62,33 @@ def _target(
     group: object,
     year: object,
 ) -> _Target:
-    names = _metric_names()
+    names = metric_names()
     if not isinstance(metric, str) or metric not in names:
-        raise ScenarioError(f"unknown metric {metric!r}; allowed: {', '.join(names)}")
+        hint = suggest_metric(metric, names) if isinstance(metric, str) else ""
+        raise ScenarioError(f"unknown metric {metric!r}{hint}; allowed: {', '.join(names)}")
     if provider is not None and group is not None:
         raise ScenarioError(
             f"give provider or group, not both (got provider={provider!r}, group={group!r})"
         )
     if provider is not None:
         if provider not in scenario.providers:
+            named = {scenario.label(p): p for p in scenario.providers}
+            hint = did_you_mean(str(provider), scenario.providers, named)
             raise ScenarioError(
-                f"{scenario.origin}: unknown provider {provider!r} "
+                f"{scenario.origin}: unknown provider {provider!r}{hint} "
                 f"(providers: {', '.join(scenario.providers)})"
             )
         who = str(provider)
     else:
-        labels = group_labels(scenario)
+        groups = scenario.groups
         who = "all" if group is None else str(group)
-        if who not in labels:
+        if who not in groups:
             raise ScenarioError(
-                f"{scenario.origin}: unknown group {group!r} (groups: {', '.join(labels)})"
+                f"{scenario.origin}: unknown group {group!r}{did_you_mean(who, groups)} "
+                f"(groups: {', '.join(groups)})"
             )
-    from simlab.engine.metrics import year_matrix
-
     if metric in YEARLY_METRICS:
-        years = [int(y) for y in year_matrix(scenario)[0]]
+        years = scenario.years
         if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in years:
             raise ScenarioError(
                 f"metric {metric!r} is yearly: give year= one of {years[0]}..{years[-1]}, "
@@ -394,46 +393,8 @@ def _attrs(
     }
 
 
-#: Units by a parameter's last key, for axes (docs/model.md, "Units"), where the scenario
-#: file gives none.
-_UNITS = {
-    "price_in": "USD per million tokens",
-    "price_out": "USD per million tokens",
-    "cost": "USD per million tokens",
-    "quality": "index points",
-    "need": "index points",
-    "step": "index points",
-    "potential": "tokens per month",
-    "capacity": "tokens per month",
-    "capacity_cost": "USD per token/month",
-    "opex": "USD per year",
-    "training_cost": "USD",
-    "cash": "USD",
-    "amount": "USD",
-    "growth": "per year",
-    "cost_decline": "per year",
-    "capacity_cost_decline": "per year",
-    "opex_growth": "per year",
-    "training_growth": "per year",
-    "discount_rate": "per year",
-    "terminal_growth": "per year",
-    "drift": "per year",
-    "bass_p": "per year",
-    "bass_q": "per year",
-    "switching_time": "years",
-    "capex_lead": "years",
-    "capex_life": "years",
-    "cadence": "years",
-    "review": "years",
-    "lag": "years",
-    "years": "years",
-    "date": "date",
-    "first": "date",
-}
-
-
 def param_units(scenario: Scenario, path: str) -> str:
-    """Return a parameter's unit: the scenario's ``unit``, or the model's unit of its key.
+    """Return a parameter's unit (:meth:`Scenario.unit_of <simlab.scenario.load.Scenario.unit_of>`).
 
     Parameters
     ----------
@@ -447,25 +408,8 @@ def param_units(scenario: Scenario, path: str) -> str:
     str
         The unit, ``"fraction"`` for shares and ratios, or ``""`` where none is known.
     """
-    param = scenario.params.get(path)
-    if param is not None and param.unit:
-        return str(param.unit)
-    if param is not None and param.is_date:
-        return "date"
-    key = path.rsplit(".", 1)[-1]
-    if key in _UNITS:
-        return _UNITS[key]
-    if key in (
-        "input_share",
-        "adoption0",
-        "leakage",
-        "markup",
-        "trigger",
-        "cut",
-        "floor",
-        "ratio",
-        "catch_up",
-        "kappa",
-    ):
-        return "fraction"
-    return ""
+    if path not in scenario.params:
+        from simlab.scenario.units import param_unit
+
+        return param_unit(path)
+    return scenario.unit_of(path)

@@ -340,9 +340,9 @@ def test_capex_fast_path_equals_a_schedule_per_draw(full):
         [1e10, 3e10, 2e10], [start] * 3, [18] * 3, [6] * 3, [24] * 3, unit, T
     )
     p = full.providers.index("closedco")
-    np.testing.assert_allclose(block.capex_spend[:, p, :], spend.T, rtol=1e-12)
-    np.testing.assert_allclose(block.capex_capacity[:, p, :], capacity.T, rtol=1e-9)
-    np.testing.assert_allclose(block.depreciation[p], dep.sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(block.ledger.capex_spend[:, p, :], spend.T, rtol=1e-12)
+    np.testing.assert_allclose(block.ledger.capex_capacity[:, p, :], capacity.T, rtol=1e-9)
+    np.testing.assert_allclose(block.ledger.depreciation[p], dep.sum(axis=1), rtol=1e-12)
 
 
 def test_a_segment_preference_for_a_provider_shifts_its_logit_odds_by_exp_delta(full):
@@ -408,14 +408,14 @@ def test_stated_initial_shares_start_the_market_and_then_move_to_the_target(full
     doc["segments"]["enterprise"] = {**doc["segments"]["enterprise"], "share0": share0}
     sc = Scenario.from_dict(doc)
     block = _Block(sc, inputs_to_values(sc, None, 0, 1), paths=False)
-    block.reprice(0)
-    block.follow()
+    block.pricing.reprice(0)
+    block.pricing.follow()
     block.clear(0)
     e = sc.segments.index("enterprise")
     expected = np.array([0.6, 0.3, 0.0, 0.0, 0.0]) / 0.9
     np.testing.assert_allclose(block.shares[e, :, 0], expected, rtol=1e-15)
-    block.reprice(1)
-    block.follow()
+    block.pricing.reprice(1)
+    block.pricing.follow()
     block._refresh()
     target = block._target(np.log(block.blended()))[e, :, 0]
     block.clear(1)

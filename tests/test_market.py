@@ -16,6 +16,7 @@ from simlab.market import (
     logit_shares,
     potential,
     quality_value,
+    switch_rate,
     switch_shares,
     volume,
 )
@@ -98,10 +99,11 @@ def test_quality_value_good_enough():
 
 
 def test_switch_shares_is_the_exact_exponential_approach():
-    s = switch_shares(0.2, 0.8, dt=0.5, tau=0.25)
+    s = switch_shares(0.2, 0.8, switch_rate(0.5, 0.25))
     assert s == pytest.approx(0.8 - 0.6 * np.exp(-2.0), rel=1e-14)
     # Two half steps equal one whole step (exactness, not Euler).
-    half = switch_shares(switch_shares(0.2, 0.8, 0.25, 0.25), 0.8, 0.25, 0.25)
+    rate = switch_rate(0.25, 0.25)
+    half = switch_shares(switch_shares(0.2, 0.8, rate), 0.8, rate)
     assert half == pytest.approx(s, rel=1e-14)
 
 

@@ -1,25 +1,39 @@
-"""The economics, as pure functions on arrays: adoption, choice, capacity, capex, pricing.
+"""The economics, as pure functions on arrays: the ONE implementation of each rule.
 
-Each function takes and returns numpy arrays, broadcasts over leading (draw) axes, and is
-tested against a closed form. The engine only orchestrates them in time.
+Demand (adoption, volume), choice (utility, logit, switching), capacity, capex, pricing
+and quality releases. Each function takes and returns numpy arrays, broadcasts over
+leading (draw) axes, and is tested against a closed form. The engine
+(:mod:`simlab.engine`) only orchestrates them in time and never re-derives a formula.
 """
 
-from simlab.market.adoption import bass_cdf, bass_time, potential, volume
+from simlab.market.adoption import bass_cdf, bass_time, growth_factor, potential, volume
 from simlab.market.capacity import allocate
 from simlab.market.capex import capex_schedule
-from simlab.market.choice import logit_shares, quality_value, switch_shares
-from simlab.market.pricing import blend, defend
+from simlab.market.choice import (
+    base_utility,
+    logit_shares,
+    quality_value,
+    switch_rate,
+    switch_shares,
+)
+from simlab.market.pricing import blend, cost_plus, defend
+from simlab.market.quality import release_quality
 
 __all__ = [
     "allocate",
+    "base_utility",
     "bass_cdf",
     "bass_time",
     "blend",
     "capex_schedule",
+    "cost_plus",
     "defend",
+    "growth_factor",
     "logit_shares",
     "potential",
     "quality_value",
+    "release_quality",
+    "switch_rate",
     "switch_shares",
     "volume",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["bass_cdf", "bass_time", "potential", "volume"]
+__all__ = ["bass_cdf", "bass_time", "growth_factor", "potential", "volume"]
 
 Array = NDArray[np.float64]
 
@@ -57,6 +57,22 @@ def bass_time(adoption: ArrayLike, p: ArrayLike, q: ArrayLike) -> Array:
     """
     f, p, q = (np.asarray(x, dtype=np.float64) for x in (adoption, p, q))
     return -np.log((1.0 - f) / (1.0 + f * q / p)) / (p + q)
+
+
+def growth_factor(rate: ArrayLike, years: ArrayLike) -> Array:
+    """Return ``(1 + rate) ** years`` as ``exp(years * log1p(rate))``.
+
+    The one compounding rule: potential growth, cost and price declines, drift,
+    discounting and training-cost growth all use it (rates per year, ``years`` the
+    elapsed time or the step length).
+
+    Examples
+    --------
+    >>> round(float(growth_factor(0.5, 2.0)), 12)
+    2.25
+    """
+    r, t = (np.asarray(x, dtype=np.float64) for x in (rate, years))
+    return np.exp(t * np.log1p(r))
 
 
 def potential(base: ArrayLike, growth: ArrayLike, t: ArrayLike) -> Array:

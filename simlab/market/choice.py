@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["logit_shares", "quality_value", "switch_shares"]
+__all__ = ["base_utility", "logit_shares", "quality_value", "switch_rate", "switch_shares"]
 
 Array = NDArray[np.float64]
 
@@ -20,18 +20,62 @@ def quality_value(quality: ArrayLike, need: ArrayLike, kappa: ArrayLike) -> Arra
     return np.minimum(q, n) + k * np.maximum(q - n, 0.0)
 
 
-def logit_shares(utility: ArrayLike, available: ArrayLike | None = None, axis: int = -1) -> Array:
+def base_utility(
+    quality: ArrayLike,
+    need: ArrayLike,
+    kappa: ArrayLike,
+    beta_quality: ArrayLike,
+    pref_region: ArrayLike,
+    pref_open: ArrayLike,
+    is_open: ArrayLike,
+    xi: ArrayLike,
+    pref_provider: ArrayLike,
+) -> Array:
+    """Return the price-free part of utility: ``βq h(q) + α_region + α_open [open] + ξ + α_prov``.
+
+    Every argument broadcasts (the engine passes ``(segments, providers, draws)`` views or
+    one provider's ``(segments, draws)`` column); see docs/model.md, "Choice".
+
+    Examples
+    --------
+    >>> round(float(base_utility(60.0, 50.0, 0.2, 0.1, 0.0, 0.3, 1.0, 0.5, 0.0)), 12)
+    6.0
+    """
+    u = np.multiply(beta_quality, quality_value(quality, need, kappa))
+    u += pref_region
+    u += np.multiply(pref_open, is_open)
+    u += xi
+    u += pref_provider
+    return u
+
+
+def logit_shares(
+    utility: ArrayLike,
+    available: ArrayLike | None = None,
+    axis: int = -1,
+    *,
+    stabilise: bool = True,
+    out: Array | None = None,
+) -> Array:
     """Return multinomial-logit shares over ``axis``.
 
     Parameters
     ----------
     utility : array_like
-        Utilities; the choice set runs along ``axis``.
+        Utilities; the choice set runs along ``axis``. ``-inf`` marks an alternative
+        that cannot be chosen.
     available : array_like of bool, optional
         Which alternatives can be chosen (broadcasts against ``utility``); unavailable
         ones get exactly zero share. Where nothing is available, all shares are zero.
     axis : int
         The axis of alternatives (default: the last).
+    stabilise : bool
+        Subtract the largest utility before exponentiating (default). A caller that
+        knows ``|utility| <= 300`` may skip it: the maximum cancels in the ratio, so the
+        result is the same to rounding, and skipping saves two passes over the array.
+    out : numpy.ndarray, optional
+        A float64 array to compute in (it may be ``utility`` itself, which is then
+        overwritten with the shares).
 
     Returns
     -------
@@ -40,8 +84,7 @@ def logit_shares(utility: ArrayLike, available: ArrayLike | None = None, axis: i
 
     Notes
     -----
-    The largest available utility is subtracted before exponentiating, so any utility
-    scale works (no overflow or NaN at +-1e6).
+    With ``stabilise`` any utility scale works (no overflow or NaN at +-1e6).
 
     Examples
     --------
@@ -52,19 +95,52 @@ def logit_shares(utility: ArrayLike, available: ArrayLike | None = None, axis: i
     if available is not None:
         mask = np.broadcast_to(np.asarray(available, dtype=bool), u.shape)
         u = np.where(mask, u, -np.inf)
-    top = np.max(u, axis=axis, keepdims=True)
-    none = ~np.isfinite(top)
-    top = np.where(none, 0.0, top)
-    e = np.exp(u - top)
+    e = out if out is not None else np.array(u, dtype=np.float64, copy=True)
+    if e is not u:
+        np.copyto(e, u)
+    if stabilise:
+        top = np.max(e, axis=axis, keepdims=True)
+        e -= np.where(np.isfinite(top), top, 0.0)
+    np.exp(e, out=e)
     total = np.sum(e, axis=axis, keepdims=True)
-    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    if (total > 0).all():
+        e /= total
+    else:  # nothing available somewhere: those shares are exp(-inf) = 0 already
+        np.divide(e, total, out=e, where=total > 0)
+    return e
 
 
-def switch_shares(shares: ArrayLike, target: ArrayLike, dt: float, tau: ArrayLike) -> Array:
-    """Move shares toward their target with switching time ``tau`` (years).
+def switch_rate(dt: ArrayLike, tau: ArrayLike) -> Array:
+    """Return the fraction of the gap to the target closed in ``dt``: ``1 - exp(-dt/tau)``.
 
-    ``s <- s + (1 - exp(-dt / tau)) (target - s)``: the exact solution over ``dt`` of
-    ``ds/dt = (target - s) / tau`` with the target held constant.
+    Computed as ``-expm1(-dt/tau)``, exact for short steps.
     """
-    s, t, tau = (np.asarray(x, dtype=np.float64) for x in (shares, target, tau))
-    return s + (1.0 - np.exp(-dt / tau)) * (t - s)
+    return -np.expm1(-np.asarray(dt, dtype=np.float64) / np.asarray(tau, dtype=np.float64))
+
+
+def switch_shares(
+    shares: ArrayLike, target: ArrayLike, rate: ArrayLike, *, out: Array | None = None
+) -> Array:
+    """Move shares toward their target: ``s + rate (target - s)``.
+
+    With ``rate = switch_rate(dt, tau)`` this is the exact solution over ``dt`` of
+    ``ds/dt = (target - s) / tau`` with the target held constant.
+
+    Parameters
+    ----------
+    shares, target : array_like
+        Current and target shares.
+    rate : array_like
+        Fraction of the gap closed in the step (:func:`switch_rate`), broadcasting.
+    out : numpy.ndarray, optional
+        Where to write the new shares (may be ``shares``).
+
+    Examples
+    --------
+    >>> float(switch_shares(0.2, 0.6, switch_rate(1.0, np.inf)))
+    0.2
+    """
+    s = np.asarray(shares, dtype=np.float64)
+    step = np.subtract(target, s)
+    step *= rate
+    return np.add(s, step, out=out)

@@ -1,0 +1,233 @@
+"""Events and shocks in time: entries, exits, releases, price changes, shocks.
+
+Each scheduled event becomes a handler ``apply(mask, step)`` that changes the block's
+state for the draws in ``mask``. Events whose date differs by draw are grouped by
+step: one simpy event per distinct step, carrying the mask of its draws. Projected
+releases wake only at the steps where some draw has a release due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from simlab.engine.state import _inside
+from simlab.errors import SimulationError
+from simlab.market import bass_cdf, bass_time, growth_factor, release_quality
+from simlab.scenario.schema import (
+    CapexEvent,
+    EntryEvent,
+    ExitEvent,
+    PriceEvent,
+    ReleaseEvent,
+    ShockEvent,
+)
+
+if TYPE_CHECKING:
+    from simlab.engine.core import _Block
+
+__all__ = ["Handler", "Timeline"]
+
+#: Apply an event to the draws in a mask at a step.
+Handler = Callable[[np.ndarray, int], None]
+
+
+class Timeline:
+    """The scheduled events and projected releases of one block."""
+
+    def __init__(self, block: _Block) -> None:
+        self.block = block
+
+    # ------------------------------------------------------ projected releases
+    def releases(self, env: simpy.Environment, phase: float) -> simpy.events.ProcessGenerator:
+        """Projected releases: wakes only at steps where some draw has a release due."""
+        par = self.block.par
+        spec, v, dt, T = par.sc.spec, par.v, par.dt, par.T
+        # "lead" releases look at the others' quality, so they go last within a step.
+        order = {"step": 0, "catch_up": 1, "lead": 2}
+        plans: list[tuple[int, str, str, np.ndarray, np.ndarray]] = []
+        due_at: dict[int, list[int]] = {}
+        for name, prov in spec.providers.items():
+            if prov.releases is None:
+                continue
+            base = f"providers.{name}.releases"
+            first = par.sc.step_of_days(v[f"{base}.first"])
+            every = np.maximum(1, np.rint(v[f"{base}.cadence"] / dt)).astype(np.int64)
+            steps: set[int] = set()
+            for f, e in np.unique(np.stack([first, every]), axis=1).T:
+                steps.update(range(max(int(f), 0), T, int(e)))
+            for step in steps:
+                due_at.setdefault(step, []).append(len(plans))
+            plans.append((par.prov_index[name], prov.releases.mode, base, first, every))
+        now = 0.0
+        for k in sorted(due_at):
+            yield env.timeout(k + phase - now)
+            now = k + phase
+            for i in sorted(due_at[k], key=lambda i: order[plans[i][1]]):
+                self._release(k, *plans[i])
+
+    def _release(
+        self, k: int, p: int, mode: str, base: str, first: np.ndarray, every: np.ndarray
+    ) -> None:
+        b = self.block
+        par = b.par
+        v, is_open = par.v, par.is_open
+        closed = ~is_open
+        due = (k >= first) & ((k - first) % every == 0)
+        q = b.quality[p]
+        best_closed = b.quality[closed].max(axis=0) if closed.any() else q
+        best_open = b.quality[is_open].max(axis=0) if is_open.any() else q
+        new = release_quality(mode, q, v[f"{base}.{mode}"], best_closed, best_open)
+        b.quality[p] = np.where(due, new, q)
+        cost = v[f"{base}.training_cost"] * growth_factor(v[f"{base}.training_growth"], k * par.dt)
+        b.ledger.spend_on_training(p, np.where(due, cost, 0.0))
+        b.dirty_columns.add(p)
+
+    # ------------------------------------------------------- scheduled events
+    def events(self, env: simpy.Environment, phase: float) -> simpy.events.ProcessGenerator:
+        """Scheduled events, in file order within a step."""
+        par = self.block.par
+        sc, v = par.sc, par.v
+        todo: list[tuple[int, int, Handler]] = []
+        for order, (key, event) in enumerate(sc.spec.events.items()):
+            if isinstance(event, CapexEvent):
+                continue  # delivered in closed form; see Ledger._schedule_capex
+            steps = np.maximum(sc.step_of_days(v[f"events.{key}.date"]), 0)
+            handler = self._handler(key, event)
+            for step in np.unique(steps[steps < par.T]):
+                todo.append((int(step), order, _masked(handler, steps == step)))
+        todo.sort(key=lambda item: (item[0], item[1]))
+        now = 0.0
+        for step, _, apply in todo:
+            when = step + phase
+            if when > now:
+                yield env.timeout(when - now)
+                now = when
+            apply(np.empty(0), step)
+
+    def _handler(self, key: str, event: object) -> Handler:
+        b = self.block
+        par = b.par
+        v, base = par.v, f"events.{key}"
+        if isinstance(event, EntryEvent | ExitEvent):
+            idx = [par.prov_index[n] for n in event.provider]
+            segs = (
+                [par.seg_index[s] for s in event.segments]
+                if isinstance(event, ExitEvent) and event.segments is not None
+                else list(range(par.S))
+            )
+            enter = isinstance(event, EntryEvent)
+
+            def flip(mask: np.ndarray, step: int) -> None:
+                for p in idx:
+                    for s in segs:
+                        b.available[s, p, mask] = enter
+                        if not enter:
+                            b.shares[s, p, mask] = 0.0
+                if not enter:
+                    total = b.shares.sum(axis=1, keepdims=True)
+                    np.divide(b.shares, total, out=b.shares, where=total > 0)
+                b.dirty_utility = True
+
+            return flip
+        if isinstance(event, ReleaseEvent | PriceEvent):
+            p = par.prov_index[event.provider]
+            quality = v.get(f"{base}.quality")
+            price_in = v.get(f"{base}.price_in")
+            price_out = v.get(f"{base}.price_out")
+            training = v.get(f"{base}.training_cost")
+
+            def release(mask: np.ndarray, step: int) -> None:
+                if quality is not None:
+                    b.quality[p, mask] = quality[mask]
+                    b.dirty_columns.add(p)
+                if price_in is not None:
+                    b.price_in[p, mask] = price_in[mask]
+                if price_out is not None:
+                    b.price_out[p, mask] = price_out[mask]
+                if training is not None:
+                    spent = np.zeros(par.B)
+                    spent[mask] = training[mask]
+                    b.ledger.spend_on_training(p, spent)
+
+            return release
+        assert isinstance(event, ShockEvent)  # validated by the loader
+        return self._shock_handler(event, v[f"{base}.value"])
+
+    def _shock_handler(self, event: ShockEvent, value: np.ndarray) -> Handler:
+        b = self.block
+        par = b.par
+        section, owner, *rest = event.path.split(".")
+        name = ".".join(rest)
+        op = event.op
+        shocked = par.sc.params.get(event.path)
+        bounds = shocked.bounds if shocked is not None else None
+
+        def combine(old: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            if op == "set":
+                new = value[mask]
+            elif op == "multiply":
+                new = old * value[mask]
+            else:
+                new = old + value[mask]
+            if bounds is not None:
+                inside = _inside(new, bounds)
+                if not inside.all():
+                    d = int(np.flatnonzero(mask)[np.flatnonzero(~inside)[0]])
+                    raise SimulationError(
+                        f"{par.sc.origin}: draw {par.v.offset + d}: shock {event.path} "
+                        f"{op} {float(value[d]):g} gives {float(new[~inside][0]):g}, which "
+                        f"must be {bounds.describe()}; narrow the shock's distribution"
+                    )
+            return new
+
+        if section == "segments":
+            s = par.seg_index[owner]
+            seg = par.seg
+
+            def seg_shock(mask: np.ndarray, step: int) -> None:
+                if name.startswith("pref_region."):
+                    r = par.regions.index(name.split(".")[1])
+                    par.pref_region[s, r, mask] = combine(par.pref_region[s, r, mask], mask)
+                elif name.startswith("pref_provider."):
+                    q = par.prov_index[name.split(".")[1]]
+                    old = par.pref_provider[s, q, mask]
+                    par.pref_provider[s, q, mask] = combine(old, mask)
+                elif name == "potential":
+                    b.level[s, mask] = combine(b.level[s, mask], mask)
+                elif name in ("bass_p", "bass_q"):
+                    p, q = seg["bass_p"][s, mask], seg["bass_q"][s, mask]
+                    adopted = bass_cdf(b.bass_time[s, mask], p, q)
+                    seg[name][s, mask] = combine(seg[name][s, mask], mask)
+                    p, q = seg["bass_p"][s, mask], seg["bass_q"][s, mask]
+                    b.bass_time[s, mask] = bass_time(adopted, p, q)
+                else:
+                    seg[name][s, mask] = combine(seg[name][s, mask], mask)
+                b.dirty_utility = b.dirty_switch = b.dirty_paid = True
+                b.dirty_factors = True
+
+            return seg_shock
+        p = par.prov_index[owner]
+        target = {
+            "quality": b.quality,
+            "cost": b.cost,
+            "capacity": par.base_capacity,
+            "opex": b.opex_level,
+        }.get(name)
+
+        def prov_shock(mask: np.ndarray, step: int) -> None:
+            array = target if target is not None else par.prov[name]
+            array[p, mask] = combine(array[p, mask], mask)
+            b.dirty_utility = b.dirty_factors = True
+
+        return prov_shock
+
+
+def _masked(handler: Handler, mask: np.ndarray) -> Handler:
+    def apply(_: np.ndarray, step: int) -> None:
+        handler(mask, step)
+
+    return apply

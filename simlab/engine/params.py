@@ -1,0 +1,132 @@
+"""A block's parameters: every scenario figure the engine reads, as arrays, draw axis last.
+
+:class:`BlockParams` resolves the scenario's structure (who is open, which region,
+which pricing rule) and the block's per-draw values into the arrays the clearing uses:
+segment parameters ``(S, B)``, provider parameters ``(P, B)``, per-segment preferences
+``(S, P, B)``. Shocks change some of them during a run (through
+:mod:`simlab.engine.events`); nothing else does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simlab.engine.state import BlockValues
+from simlab.scenario.load import Scenario
+
+__all__ = ["PROVIDER_PARAMS", "SEGMENT_PARAMS", "BlockParams"]
+
+#: Segment parameters read as (S, B) arrays.
+SEGMENT_PARAMS = (
+    "potential",
+    "growth",
+    "adoption0",
+    "bass_p",
+    "bass_q",
+    "elasticity",
+    "beta_quality",
+    "beta_price",
+    "need",
+    "kappa",
+    "pref_open",
+    "switching_time",
+    "leakage",
+)
+#: Provider parameters read as (P, B) arrays.
+PROVIDER_PARAMS = (
+    "quality",
+    "price_in",
+    "price_out",
+    "cost",
+    "cost_decline",
+    "opex",
+    "opex_growth",
+    "training_cost",
+    "cash",
+    "xi",
+    "pricing.drift",
+    "pricing.markup",
+    "pricing.review",
+    "pricing.trigger",
+    "pricing.cut",
+    "pricing.lag",
+    "pricing.floor",
+    "pricing.ratio",
+)
+
+
+class BlockParams:
+    """The parameters of one block of draws, laid out for the engine.
+
+    Attributes
+    ----------
+    S, P, B, T : int
+        Segments, providers, draws and steps.
+    dt : float
+        Step length in years.
+    seg : dict of str to numpy.ndarray
+        :data:`SEGMENT_PARAMS`, each ``(S, B)``.
+    prov : dict of str to numpy.ndarray
+        :data:`PROVIDER_PARAMS`, each ``(P, B)``.
+    """
+
+    def __init__(self, scenario: Scenario, values: BlockValues) -> None:
+        self.sc = scenario
+        self.v = values
+        spec = scenario.spec
+        segs, provs = scenario.segments, scenario.providers
+        self.S, self.P, self.B = len(segs), len(provs), values.draws
+        self.T = scenario.n_steps
+        self.dt = scenario.dt
+        S, P, B = self.S, self.P, self.B
+        self.prov_index = {name: i for i, name in enumerate(provs)}
+        self.seg_index = {name: i for i, name in enumerate(segs)}
+
+        self.seg = {
+            n: np.stack([values[f"segments.{s}.{n}"] for s in segs]) for n in SEGMENT_PARAMS
+        }
+        self.prov = {
+            n: np.stack([values[f"providers.{p}.{n}"] for p in provs]) for n in PROVIDER_PARAMS
+        }
+        self.is_open = np.array([spec.providers[p].kind == "open" for p in provs])
+        self.open_column = self.is_open[:, None].astype(np.float64)
+        self.regions = scenario.regions
+        self.region_of = np.array([self.regions.index(spec.providers[p].region) for p in provs])
+        # Region preferences, (S, R, B); zero where a segment states none.
+        self.pref_region = np.zeros((S, len(self.regions), B))
+        for i, s in enumerate(segs):
+            for r, region in enumerate(self.regions):
+                got = values.get(f"segments.{s}.pref_region.{region}")
+                if got is not None:
+                    self.pref_region[i, r] = got
+        # Provider preferences by segment, (S, P, B); zero where a segment states none.
+        self.pref_provider = np.zeros((S, P, B))
+        for i, s in enumerate(segs):
+            for name in spec.segments[s].pref_provider:
+                self.pref_provider[i, self.prov_index[name]] = values[
+                    f"segments.{s}.pref_provider.{name}"
+                ]
+        # Observed initial shares, (P, B) by segment index, for the segments that state them.
+        self.share0 = {
+            i: np.stack(
+                [
+                    values[f"segments.{s}.share0.{p}"]
+                    if p in spec.segments[s].share0
+                    else np.zeros(B)
+                    for p in provs
+                ]
+            )
+            for i, s in enumerate(segs)
+            if spec.segments[s].share0
+        }
+        self.price_ref = [values.get(f"segments.{s}.price_ref") for s in segs]
+        self.input_share = values["market.input_share"][None, :]  # (1, B)
+        self.output_share = 1.0 - self.input_share
+        # Capacity at the start: inf where unlimited (shocks multiply it; capex adds on top).
+        cap = np.full((P, B), np.inf)
+        for i, p in enumerate(provs):
+            got = values.get(f"providers.{p}.capacity")
+            if got is not None:
+                cap[i] = got
+        self.base_capacity = cap
+        self.discount_rate = values["finance.discount_rate"]

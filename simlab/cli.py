@@ -230,19 +230,19 @@ def _run_run(args: argparse.Namespace) -> int:
 
     kept = [m for m in HEADLINE if m in res.metrics.data_vars]
     summary = res.summary(metrics=kept, by="group")
-    rows = [
-        [str(metric), str(who), *(_number(row[q]) for q in ("q05", "q50", "q95")), str(row["nan"])]
-        for (metric, who), row in zip(summary.index, summary.to_dict("records"), strict=True)
-    ]
-    _print_table(["metric", "who", "q05", "q50", "q95", "nan"], rows, sys.stdout)
+    _print_summary(res.summary(metrics=kept, by="group", human=True), res.draws)
     claims = res.claims()
     if not claims.empty:
         print()
         rows = [
-            [str(key), str(row["expr"]), _number(row["probability"]), _number(row["se"])]
+            [str(key), str(row["expr"]), _percent(row["probability"]), _percent(row["se"])]
             for key, row in claims.iterrows()
         ]
-        _print_table(["claim", "condition", "probability", "se"], rows, sys.stdout)
+        _print_table(["claim", "condition", "probability", "std. error"], rows, sys.stdout)
+        undecided = claims[claims["undecided"] > 0]
+        for key, row in undecided.iterrows():
+            n = row["undecided"]
+            print(f"  note: {key}: {n} of {res.draws} draws undecided (a term has no value)")
     out.mkdir(parents=True, exist_ok=True)
     res.to_netcdf(out / "results.nc")
     summary.to_csv(out / "summary.csv")
@@ -251,6 +251,33 @@ def _run_run(args: argparse.Namespace) -> int:
     print()
     print(f"wrote {', '.join(written)} to {out}")
     return EXIT_OK
+
+
+def _print_summary(summary: pd.DataFrame, draws: int) -> None:
+    """Print a human summary: one block per metric, its unit in the block's header."""
+    from simlab.tables import cell
+
+    print(f"Quantiles over all {draws} draws (q50 = median)")
+    stats = [c for c in summary.columns if c.startswith("q")]
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for label in dict.fromkeys(summary.index.get_level_values("metric")):
+        block = summary.loc[label]
+        name = str(label).split(",")[0].split(" (")[0]
+        rows.append([str(label), *([""] * len(stats))])
+        for who, row in block.iterrows():
+            rows.append([f"  {who}", *(cell(name, row[q]) for q in stats)])
+            if row["note"]:
+                notes.append(f"{name}[{who}]: {row['note']}")
+    print()
+    _print_table(["metric (unit) / who", *stats], rows, sys.stdout)
+    for note in [*notes, *summary.attrs.get("notes", [])]:
+        print(f"  note: {note}")
+
+
+def _percent(value: float) -> str:
+    """Return a probability as a percentage, one decimal; NaN as ``n/a``."""
+    return "n/a" if value != value else f"{100 * float(value):.1f} %"
 
 
 def _number(value: float) -> str:

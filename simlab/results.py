@@ -20,6 +20,7 @@ from simlab.engine.metrics import BlockMetrics, year_matrix
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
 from simlab.metrics import CLAIM_METRICS, HEADLINE, METRICS, PATHS, YEARLY_METRICS, suggest_metric
 from simlab.scenario.load import Scenario
+from simlab.tables import ordered_values, quantiles_of
 
 __all__ = ["Results", "ResultsBuilder", "assemble", "load_results"]
 
@@ -260,8 +261,15 @@ class Results:
         metrics: Sequence[str] | None = None,
         quantiles: Sequence[float] = (0.05, 0.5, 0.95),
         by: str = "group",
+        human: bool = False,
     ) -> pd.DataFrame:
         """Return quantiles and the mean of metrics, one row per (metric, provider or group).
+
+        Every draw counts (see :mod:`simlab.tables`): a payback that never comes ranks last,
+        a missing IRR ranks below every rate where the NPV is negative (above where not);
+        where no rank is known, the ``note`` says how many draws were left out and why.
+        Groups with the same providers as an earlier row, and the sum of all shares, are
+        left out; ``attrs["notes"]`` of the table says which.
 
         Parameters
         ----------
@@ -272,35 +280,27 @@ class Results:
             Quantiles to report.
         by : {"group", "provider", "both"}
             Rows by group, by provider, or both.
+        human : bool
+            Values in units for people (USD bn or T, %, ...), three significant digits,
+            the unit (and the date of "final") in the metric's label.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by (metric, who); columns ``mean``, the quantiles (``q05``, ``q50``,
-            ...) and ``nan`` (how many draws had no value, e.g. no IRR).
+            Indexed by (metric, who); columns ``mean`` (NaN where a draw has no finite
+            value), the quantiles (``q05``, ``q50``, ...; ``-inf``/``inf`` where the
+            draws without a value decide them), ``nan`` (how many draws have no value)
+            and ``note`` (how many and why, ``""`` when none).
+
+        Examples
+        --------
+        >>> res.summary(human=True).loc["npv (USD bn)"]  # doctest: +SKIP
         """
-        if by not in ("group", "provider", "both"):
-            raise ScenarioError(f"by must be 'group', 'provider' or 'both', got {by!r}")
+        from simlab.tables import summarize
+
         if metrics is None:
             metrics = [m for m in HEADLINE if m in self.metrics.data_vars]
-        rows = []
-        whos: list[str] = []
-        if by in ("provider", "both"):
-            whos += self.scenario.providers
-        if by in ("group", "both"):
-            whos += list(map(str, self.metrics.coords["group"].values))
-        for name in metrics:
-            for who in whos:
-                values = self.metric(name, who).to_numpy()
-                finite = values[np.isfinite(values)]
-                row: dict[str, Any] = {"metric": name, "who": who}
-                row["mean"] = float(finite.mean()) if finite.size else np.nan
-                qs = np.quantile(finite, quantiles) if finite.size else [np.nan] * len(quantiles)
-                for q, value in zip(quantiles, qs, strict=True):
-                    row[f"q{round(q * 100):02d}"] = float(value)
-                row["nan"] = int(values.size - finite.size)
-                rows.append(row)
-        return pd.DataFrame(rows).set_index(["metric", "who"])
+        return summarize(self, list(metrics), quantiles, by, human)
 
     def probability(
         self, metric: str, op: str, value: float, provider: str = "all", year: int | None = None
@@ -414,13 +414,17 @@ class Results:
         Returns
         -------
         pandas.DataFrame
-            Indexed by (metric, who). Columns ``self_qNN`` and ``other_qNN`` (quantiles over
-            finite draws), ``median_diff`` (other's median minus this one's) and
-            ``p_other_greater``: the share of draws where other's value exceeds this one's,
-            draw by draw. That pairing is meaningful only when the draws share their random
-            numbers, i.e. both runs came from :func:`~simlab.run` with the same seed,
-            sampler, number of draws and block size; otherwise the column is NaN. Draws
-            where either value is NaN are left out of it.
+            Indexed by (metric, who). Columns ``self_qNN`` and ``other_qNN`` (quantiles
+            over every draw, ranked as in :meth:`summary`), ``median_diff`` (other's
+            median minus this one's; 0 when they agree to within a relative 1e-9) and
+            ``p_other_greater``, ``p_other_less`` and ``p_same``: the shares of draws
+            where other's value exceeds this one's, falls below it, or equals it to
+            within a relative 1e-9 (two runs that differ only by rounding report no
+            effect: ``p_same`` = 1), draw by draw. That pairing is meaningful only when
+            the draws share their random numbers, i.e. both runs came from
+            :func:`~simlab.run` with the same seed, sampler, number of draws and block
+            size; otherwise these columns are NaN. Draws where either value is NaN are
+            left out of them.
 
         Examples
         --------
@@ -444,18 +448,22 @@ class Results:
                 mine = self.metric(name, w, year).to_numpy()
                 theirs = other.metric(name, w, year).to_numpy()
                 row: dict[str, Any] = {"metric": name, "who": w}
-                qa, qb = _quantiles(mine, quantiles), _quantiles(theirs, quantiles)
+                qa = quantiles_of(ordered_values(self, name, w, year)[0], quantiles)
+                qb = quantiles_of(ordered_values(other, name, w, year)[0], quantiles)
                 for q, a in zip(quantiles, qa, strict=True):
                     row[f"self_q{round(q * 100):02d}"] = a
                 for q, b in zip(quantiles, qb, strict=True):
                     row[f"other_q{round(q * 100):02d}"] = b
-                row["median_diff"] = _quantiles(theirs, [0.5])[0] - _quantiles(mine, [0.5])[0]
-                p = np.nan
+                med_a = quantiles_of(ordered_values(self, name, w, year)[0], [0.5])[0]
+                med_b = quantiles_of(ordered_values(other, name, w, year)[0], [0.5])[0]
+                with np.errstate(invalid="ignore"):
+                    same = med_a == med_b or abs(med_b - med_a) <= _RTOL * max(
+                        abs(med_a), abs(med_b)
+                    )
+                row["median_diff"] = 0.0 if same else med_b - med_a
+                row["p_other_greater"] = row["p_other_less"] = row["p_same"] = np.nan
                 if paired:
-                    both = np.isfinite(mine) & np.isfinite(theirs)
-                    if both.any():
-                        p = float(np.mean(theirs[both] > mine[both]))
-                row["p_other_greater"] = p
+                    row.update(_paired(mine, theirs))
                 rows.append(row)
         return pd.DataFrame(rows).set_index(["metric", "who"])
 
@@ -503,6 +511,25 @@ class Results:
             raise
 
 
+#: Relative difference below which two values of a metric count as the same (rounding).
+_RTOL = 1e-9
+
+
+def _paired(mine: np.ndarray, theirs: np.ndarray) -> dict[str, float]:
+    """Shares of paired draws where ``theirs`` is greater, less or the same (to _RTOL)."""
+    both = ~(np.isnan(mine) | np.isnan(theirs))
+    if not both.any():
+        return {"p_other_greater": np.nan, "p_other_less": np.nan, "p_same": np.nan}
+    a, b = mine[both].astype(np.float64), theirs[both].astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        same = (a == b) | (np.abs(b - a) <= _RTOL * np.maximum(np.abs(a), np.abs(b)))
+    return {
+        "p_other_greater": float(np.mean((b > a) & ~same)),
+        "p_other_less": float(np.mean((b < a) & ~same)),
+        "p_same": float(np.mean(same)),
+    }
+
+
 def _never_is_infinite(metric: str, data: xr.DataArray) -> np.ndarray:
     """Per-draw values for a claim; a payback that never comes is +inf, not undecided."""
     values = data.to_numpy()
@@ -524,13 +551,6 @@ def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]
         return float("nan"), float("nan")
     p = float(decided.mean())
     return p, float(np.sqrt(p * (1.0 - p) / decided.size))
-
-
-def _quantiles(values: np.ndarray, quantiles: Sequence[float]) -> list[float]:
-    finite = values[np.isfinite(values)]
-    if not finite.size:
-        return [float("nan")] * len(quantiles)
-    return [float(q) for q in np.quantile(finite, quantiles)]
 
 
 # --------------------------------------------------------------------------- files

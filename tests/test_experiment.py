@@ -333,14 +333,14 @@ def test_cli_run_prints_the_summary_and_writes_its_files(tmp_path, capsys):
     stdout, stderr = capsys.readouterr()
     assert stderr == ""
     assert stdout.startswith("uncertain: 8 draws, seed 1, sampler mc")
-    assert "share_final  closed" in stdout
+    assert "share_final, " in stdout and "\n  closed " in stdout
     assert "closed-lose  share_final[closed] < 0.5" in stdout
     written = {"results.nc", "summary.csv", "claims.csv", "shares.png", "npv.png"}
     assert written | {"share_fan.png"} == {p.name for p in out.iterdir()}
     res = load_results(out / "results.nc")
     assert (res.draws, res.seed) == (8, 1)
     summary = pd.read_csv(out / "summary.csv", index_col=[0, 1])
-    assert list(summary.columns) == ["mean", "q05", "q50", "q95", "nan"]
+    assert list(summary.columns) == ["mean", "q05", "q50", "q95", "nan", "note"]
     assert summary.loc[("irr", "all"), "nan"] >= 0
     claims = pd.read_csv(out / "claims.csv", index_col=0)
     assert list(claims.index) == ["closed-lose", "cn-roi"]

@@ -122,6 +122,8 @@ def test_compare_pairs_draws_of_a_common_seed(sc, res):
         "other_q95",
         "median_diff",
         "p_other_greater",
+        "p_other_less",
+        "p_same",
     ]
     mine = res.metric("share_final", "plusco").to_numpy()
     theirs = cheap.metric("share_final", "plusco").to_numpy()

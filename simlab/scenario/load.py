@@ -335,6 +335,26 @@ class Scenario:
         of_steps = self.times.astype("datetime64[Y]").astype(np.int64) + 1970
         return [int(y) for y in np.unique(of_steps)]
 
+    def group_members(self, group: str) -> list[str]:
+        """Return the providers of a group (see :attr:`groups`), in file order.
+
+        Raises
+        ------
+        ScenarioError
+            If the group is unknown.
+        """
+        spec = self.spec.providers
+        if group == "all":
+            return self.providers
+        if group in ("open", "closed"):
+            return [name for name, p in spec.items() if p.kind == group]
+        if group.startswith("region=") and group in self.groups:
+            region = group.split("=", 1)[1]
+            return [name for name, p in spec.items() if p.region == region]
+        close = difflib.get_close_matches(group, self.groups, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"unknown group {group!r}{hint} (groups: {', '.join(self.groups)})")
+
     def label(self, who: str) -> str:
         """Return how people name a provider (its ``label``, else its key) or a group."""
         provider = self.spec.providers.get(who)

@@ -1,0 +1,225 @@
+"""Summaries of a run that cannot mislead: every draw counted, units stated, no repeats.
+
+:meth:`Results.summary <simlab.results.Results.summary>` is built here. Three rules:
+
+- **No silent subsets.** A quantile is taken over *every* draw. Draws with no value are
+  placed where they belong when that is known: a payback that never comes ranks above
+  every time (``inf``); a missing IRR ranks below every rate when the NPV of the same
+  flows is negative (the flows never earn their cost, ``-inf``) and above when it is not.
+  Where no order is known (e.g. an ROI without capex), the quantiles are over the draws
+  with a value and the ``note`` column says how many were left out and why.
+- **Units for people** (``human=True``): money in USD bn or T, shares and rates in %,
+  the unit in the row label, and the date of the last step for the "final" metrics.
+- **No repeats.** A group with exactly the members of an earlier group (``region=us``
+  when every US provider is closed), a group of one provider when providers are listed,
+  and the sum of all shares (1 by construction) are dropped; ``DataFrame.attrs["notes"]``
+  says which and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simlab.errors import ScenarioError
+from simlab.metrics import METRICS, human_scale
+
+if TYPE_CHECKING:
+    from simlab.results import Results
+
+__all__ = ["cell", "label", "ordered_values", "quantiles_of", "summarize", "whos"]
+
+
+def whos(results: Results, by: str) -> tuple[list[str], list[str]]:
+    """Return the providers and groups a summary lists, and notes on those left out.
+
+    Parameters
+    ----------
+    results : Results
+        The run.
+    by : {"group", "provider", "both"}
+        Rows by group, by provider, or both.
+    """
+    if by not in ("group", "provider", "both"):
+        raise ScenarioError(f"by must be 'group', 'provider' or 'both', got {by!r}")
+    sc = results.scenario
+    listed: list[str] = []
+    notes: list[str] = []
+    if by in ("provider", "both"):
+        listed += sc.providers
+    if by in ("group", "both"):
+        seen: dict[tuple[str, ...], str] = {}
+        if by == "both":
+            seen.update({(p,): p for p in sc.providers})
+        for group in map(str, results.metrics.coords["group"].values):
+            members = tuple(sc.group_members(group))
+            if members in seen:
+                notes.append(f"{group} is left out: its providers are those of {seen[members]}")
+                continue
+            seen[members] = group
+            listed.append(group)
+    return listed, notes
+
+
+def ordered_values(
+    results: Results, name: str, who: str, year: int | None = None
+) -> tuple[np.ndarray, str]:
+    """Return a metric's per-draw values with missing ones placed where known, and why.
+
+    Parameters
+    ----------
+    results : Results
+        The run.
+    name : str
+        A metric.
+    who : str
+        A provider or a group.
+    year : int, optional
+        The calendar year of a yearly metric.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, str)
+        Float64 values: ``inf``/``-inf`` where a missing value has a known rank, NaN where
+        it has none; and a note saying how many draws have no value and why (``""`` when
+        every draw has one).
+    """
+    values = results.metric(name, who, year).to_numpy().astype(np.float64)
+    missing = np.isnan(values)
+    k, n = int(missing.sum()), values.size
+    if not k:
+        return values, ""
+    if name == "payback_years":
+        return np.where(missing, np.inf, values), f"{k} of {n} draws never pay back (ranked last)"
+    if name == "irr" and "npv" in results.metrics.data_vars:
+        npv = results.metric("npv", who).to_numpy()  # irr is not yearly
+        below = missing & (npv < 0)
+        above = missing & ~(npv < 0)
+        out = np.where(below, -np.inf, np.where(above, np.inf, values))
+        parts = []
+        if below.any():
+            parts.append(f"{int(below.sum())} lose money (NPV < 0; ranked below every rate)")
+        if above.any():
+            parts.append(f"{int(above.sum())} have NPV >= 0 (ranked above every rate)")
+        return out, f"{k} of {n} draws have no IRR: " + ", ".join(parts)
+    why = {
+        "roi": "no capex",
+        "capex_coverage": "no capex",
+        "model_roi": "no training cost",
+        "irr": "no IRR exists",
+    }.get(name, "no value")
+    return values, f"{k} of {n} draws have no value ({why}) and are left out of the statistics"
+
+
+def quantiles_of(values: np.ndarray, quantiles: Sequence[float]) -> list[float]:
+    """Return quantiles over every non-NaN draw, infinite ones included.
+
+    Where every value is finite this is :func:`numpy.quantile` (linear interpolation);
+    where a quantile falls between an infinite and another value, it takes the nearer of
+    the two order statistics (no arithmetic with infinity).
+    """
+    kept = values[~np.isnan(values)]
+    if not kept.size:
+        return [float("nan")] * len(quantiles)
+    if np.isfinite(kept).all():
+        return [float(q) for q in np.quantile(kept, quantiles)]
+    s = np.sort(kept)
+    out = []
+    for q in quantiles:
+        pos = q * (s.size - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        if np.isfinite(s[lo]) and np.isfinite(s[hi]):
+            out.append(float(s[lo] + (s[hi] - s[lo]) * (pos - lo)))
+        else:
+            out.append(float(s[lo] if pos - lo < 0.5 else s[hi]))
+    return out
+
+
+def cell(name: str, value: float) -> str:
+    """Return a summary value (already in the units of ``human=True``) as table text.
+
+    Three significant digits; a rank with no value reads as what it means (``never`` for
+    a payback, ``none, NPV < 0`` for an IRR), a value no draw has as ``n/a``.
+
+    Examples
+    --------
+    >>> cell("irr", float("-inf"))
+    'none, NPV < 0'
+    >>> cell("npv", -1234.5)
+    '-1.23e+03'
+    >>> cell("share_final", 42.123)
+    '42.1'
+    """
+    value = float(value)
+    if np.isnan(value):
+        return "n/a"
+    if np.isinf(value):
+        if name == "payback_years":
+            return "never"
+        if name == "irr":
+            return "none, NPV < 0" if value < 0 else "none, NPV >= 0"
+        return "-inf" if value < 0 else "inf"
+    return f"{value:.3g}"
+
+
+def _final_date(results: Results) -> str:
+    last = pd.Timestamp(results.scenario.times[-1])
+    return last.strftime("%b %Y")
+
+
+def summarize(
+    results: Results,
+    metrics: Sequence[str],
+    quantiles: Sequence[float],
+    by: str,
+    human: bool,
+) -> pd.DataFrame:
+    """Build the table of :meth:`Results.summary <simlab.results.Results.summary>`."""
+    listed, notes = whos(results, by)
+    rows: list[dict[str, Any]] = []
+    for name in metrics:
+        if name not in METRICS:
+            results.metric(name)  # raises with a hint
+        metric_rows = []
+        for who in listed:
+            if who == "all" and METRICS[name].unit == "share" and METRICS[name].group == "sum":
+                notes.append(f"{name}[all] is left out: the shares of all providers sum to 1")
+                continue
+            values, note = ordered_values(results, name, who)
+            kept = values[~np.isnan(values)]
+            row: dict[str, Any] = {"metric": name, "who": who}
+            row["mean"] = float(kept.mean()) if kept.size and np.isfinite(kept).all() else np.nan
+            for q, value in zip(quantiles, quantiles_of(values, quantiles), strict=True):
+                row[f"q{round(q * 100):02d}"] = value
+            row["nan"] = int(np.isnan(results.metric(name, who).to_numpy()).sum())
+            row["note"] = note
+            metric_rows.append(row)
+        if human:
+            _humanize(results, name, metric_rows, quantiles)
+        rows += metric_rows
+    columns = ["metric", "who", "mean", *[f"q{round(q * 100):02d}" for q in quantiles]]
+    frame = pd.DataFrame(rows, columns=[*columns, "nan", "note"]).set_index(["metric", "who"])
+    frame.attrs["notes"] = list(dict.fromkeys(notes))
+    return frame
+
+
+def label(results: Results, name: str, unit: str) -> str:
+    """Return a metric's row label for people: name, date of "final", unit."""
+    when = f", {_final_date(results)}" if METRICS[name].time == "value at the last step" else ""
+    return f"{name}{when} ({unit})"
+
+
+def _humanize(
+    results: Results, name: str, rows: list[dict[str, Any]], quantiles: Sequence[float]
+) -> None:
+    keys = ["mean", *[f"q{round(q * 100):02d}" for q in quantiles]]
+    shown = [r[k] for r in rows for k in keys if np.isfinite(r[k])]
+    factor, unit = human_scale(name, shown)
+    for row in rows:
+        row["metric"] = label(results, name, unit)
+        for k in keys:
+            value = row[k] / factor
+            row[k] = float(f"{value:.3g}") if np.isfinite(value) else value

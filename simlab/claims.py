@@ -33,7 +33,12 @@ __all__ = ["METRICS", "YEARLY_METRICS", "ParsedClaim", "Term", "group_labels", "
 #: Per-draw metrics, by provider and by group (the table is :data:`simlab.metrics.METRICS`).
 METRICS = CLAIM_METRICS
 
-_TERM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\]]*)\]")
+#: The longest claim expression accepted (characters).
+MAX_CLAIM_LENGTH = 1000
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPACE = re.compile(r"\s*")
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_KEYWORDS = frozenset({"and", "or"})
 _COMPARE: dict[type[ast.cmpop], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     ast.Lt: np.less,
     ast.LtE: np.less_equal,
@@ -65,11 +70,16 @@ class Term:
 
 @dataclass(frozen=True)
 class ParsedClaim:
-    """A claim ready to evaluate: its terms and its expression tree."""
+    """A claim ready to evaluate: its terms and its expression tree.
+
+    ``empty`` names the groups the claim uses that hold no provider in the scenario
+    (e.g. ``closed`` when every provider is open): their terms are undecided (NaN).
+    """
 
     expr: str
     terms: tuple[Term, ...]
     tree: ast.Expression
+    empty: frozenset[str] = frozenset()
 
     def evaluate(self, lookup: Callable[[Term], np.ndarray]) -> np.ndarray:
         """Evaluate per draw: 1.0 where it holds, 0.0 where not, NaN where undecided.
@@ -79,9 +89,12 @@ class ParsedClaim:
         lookup : callable
             Returns the per-draw values of a :class:`Term`.
         """
-        values = {
-            f"__t{i}": np.asarray(lookup(t), dtype=np.float64) for i, t in enumerate(self.terms)
-        }
+        values = {}
+        for i, term in enumerate(self.terms):
+            found = np.asarray(lookup(term), dtype=np.float64)
+            if term.is_group and term.who in self.empty:
+                found = np.full_like(found, np.nan)  # a group of no provider: undecided
+            values[f"__t{i}"] = found
         with np.errstate(divide="ignore", invalid="ignore"):
             out = _eval(self.tree.body, values)
         return out
@@ -126,7 +139,12 @@ def _eval(node: ast.AST, values: Mapping[str, np.ndarray]) -> np.ndarray:
         for part in parts[1:]:
             out = _and(out, part) if isinstance(node.op, ast.And) else _or(out, part)
         return out
-    raise ScenarioError(f"unsupported expression {ast.unparse(node)!r}")
+    raise ScenarioError(f"unsupported expression {_short(ast.unparse(node))!r}")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Return ``text`` cut to ``limit`` characters, for messages."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_tree(node: ast.AST, expr: str, top: bool = True) -> None:
@@ -159,7 +177,7 @@ def _check_tree(node: ast.AST, expr: str, top: bool = True) -> None:
     if top:
         raise ScenarioError(f"{expr!r}: a claim must compare, e.g. 'npv[openai] < 0'")
     raise ScenarioError(
-        f"{expr!r}: {ast.unparse(node)!r} is not allowed; use metric[who], numbers, "
+        f"{expr!r}: {_short(ast.unparse(node), 40)!r} is not allowed; use metric[who], numbers, "
         "+ - * / and parentheses"
     )
 
@@ -167,57 +185,105 @@ def _check_tree(node: ast.AST, expr: str, top: bool = True) -> None:
 def parse_claim(expr: str, scenario: Scenario) -> ParsedClaim:
     """Parse a claim expression against a scenario's providers, groups and horizon.
 
+    The expression is read by a tokenizer that takes each character once (linear time),
+    then by :mod:`ast`; error messages quote at most 80 characters of it.
+
     Raises
     ------
     ScenarioError
         If a metric, provider, group or year is unknown, or the expression is not a
-        comparison of metric terms.
+        comparison of metric terms, or is longer than :data:`MAX_CLAIM_LENGTH`.
     """
+    if not isinstance(expr, str):
+        raise ScenarioError(f"a claim expression must be text, got {type(expr).__name__}")
+    if len(expr) > MAX_CLAIM_LENGTH:
+        raise ScenarioError(
+            f"claim {_short(expr)!r} has {len(expr):,} characters; at most "
+            f"{MAX_CLAIM_LENGTH:,} are allowed"
+        )
+    shown = _short(expr)
     groups = scenario.groups
     providers = scenario.providers
+    kinds = {p.kind for p in scenario.spec.providers.values()}
     first_year, last_year = scenario.years[0], scenario.years[-1]
     terms: list[Term] = []
 
-    def replace(match: re.Match[str]) -> str:
-        metric, inner = match.group(1), [s.strip() for s in match.group(2).split(",")]
+    def term(metric: str, inside: str, whole: str) -> str:
+        inner = [s.strip() for s in inside.split(",")]
         yearly = metric in YEARLY_METRICS
         if metric not in METRICS and not yearly:
             raise ScenarioError(
-                f"unknown metric {metric!r} in {expr!r}{suggest_metric(metric)} "
-                f"(metrics: {', '.join(METRICS)}; "
-                f"yearly: {', '.join(YEARLY_METRICS)})"
+                f"unknown metric {_short(metric, 40)!r} in {shown!r}{suggest_metric(metric)} "
+                f"(metrics: {', '.join(METRICS)}; yearly: {', '.join(YEARLY_METRICS)})"
             )
         if yearly != (len(inner) == 2) or len(inner) > 2:
             form = f"{metric}[who, YEAR]" if yearly else f"{metric}[who]"
-            raise ScenarioError(f"{match.group(0)!r} in {expr!r}: write {form}")
+            raise ScenarioError(f"{_short(whole, 40)!r} in {shown!r}: write {form}")
         who = inner[0].replace(" ", "")
         if who not in providers and who not in groups:
+            listed = ", ".join(providers) if len(providers) <= 20 else f"{len(providers)} names"
             raise ScenarioError(
-                f"unknown provider or group {who!r} in {expr!r} "
-                f"(providers: {', '.join(providers)}; groups: {', '.join(groups)})"
+                f"unknown provider or group {_short(who, 40)!r} in {shown!r} "
+                f"(providers: {listed}; groups: all, open, closed, region=XX)"
             )
         year = None
         if yearly:
-            if not inner[1].isdigit() or not first_year <= int(inner[1]) <= last_year:
+            text = inner[1]
+            if not (text.isascii() and text.isdigit() and len(text) <= 4) or not (
+                first_year <= int(text) <= last_year
+            ):
                 raise ScenarioError(
-                    f"year {inner[1]!r} in {expr!r} is outside the horizon {first_year}-{last_year}"
+                    f"year {_short(text, 20)!r} in {shown!r} is outside the horizon "
+                    f"{first_year}-{last_year}"
                 )
-            year = int(inner[1])
+            year = int(text)
         terms.append(Term(metric, who, who not in providers, year))
         return f"__t{len(terms) - 1}"
 
-    text = _TERM.sub(replace, expr)
+    # One pass: each word is a metric followed by [...], or 'and' / 'or'.
+    out: list[str] = []
+    i, n = 0, len(expr)
+    while i < n:
+        number = _NUMBER.match(expr, i)
+        if number is not None:
+            out.append(number.group())
+            i = number.end()
+            continue
+        word = _WORD.match(expr, i)
+        if word is None:
+            out.append(expr[i])
+            i += 1
+            continue
+        after = _SPACE.match(expr, word.end())
+        j = after.end() if after is not None else word.end()
+        if j < n and expr[j] == "[":
+            close = expr.find("]", j)
+            if close < 0:
+                raise ScenarioError(f"{shown!r}: a '[' is not closed")
+            out.append(term(word.group(), expr[j + 1 : close], expr[word.start() : close + 1]))
+            i = close + 1
+        elif word.group() in _KEYWORDS:
+            out.append(f" {word.group()} ")
+            i = word.end()
+        else:
+            example = providers[0]
+            raise ScenarioError(
+                f"{_short(word.group(), 40)!r} in {shown!r} is not a metric term; write "
+                f"metric[who], e.g. npv[{example}]"
+            )
+    text = "".join(out)
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError:
-        raise ScenarioError(f"{expr!r} is not a valid claim expression") from None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ScenarioError(f"{shown!r} is not a valid claim expression") from None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not node.id.startswith("__t"):
-            raise ScenarioError(
-                f"{node.id!r} in {expr!r} is not a metric term; write metric[who], "
-                f"e.g. npv[{providers[0]}]"
-            )
-    _check_tree(tree.body, expr)
+        if isinstance(node, ast.Name) and not node.id.startswith("__t"):  # pragma: no cover
+            raise ScenarioError(f"{node.id!r} in {shown!r} is not a metric term")
+    try:
+        _check_tree(tree.body, shown)
+    except RecursionError:
+        raise ScenarioError(f"{shown!r} nests too deeply") from None
     if not terms:
-        raise ScenarioError(f"{expr!r} names no metric")
-    return ParsedClaim(expr, tuple(terms), tree)
+        raise ScenarioError(f"{shown!r} names no metric")
+    empty = frozenset(g for g in ("open", "closed") if g not in kinds)
+    return ParsedClaim(expr, tuple(terms), tree, empty)

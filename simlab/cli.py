@@ -148,20 +148,39 @@ def _number_text(value: object) -> str:
 
 def _args_validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files or names")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (e.g. a price that a pricing rule overrides) as errors",
+    )
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    """Validate scenario files: ``ok`` or one clear error per file; exit 2 if any is bad."""
+    """Validate scenario files: ``ok`` or one clear error per file; exit 2 if any is bad.
+
+    A file that breaks the validator in an unforeseen way is reported as that file's error
+    (the others are still checked). A figure that the file varies (a distribution) but
+    that a pricing rule overrides from the first step is a warning (an error with
+    ``--strict``).
+    """
     from simlab.errors import SimlabError
     from simlab.scenario.load import load_scenario
+    from simlab.scenario.overrides import check_live
 
     bad = 0
     for name in args.files:
         try:
             sc = load_scenario(name)
+            varied = [*sc.uncertain, *(p for c in sc.spec.correlations for p in c.paths)]
+            check_live(sc, varied, strict=args.strict)
         except SimlabError as exc:
             bad += 1
-            print(_one_line(str(exc)), file=sys.stderr)
+            print(_bounded(_one_line(str(exc))), file=sys.stderr)
+        except (RecursionError, MemoryError, ValueError, TypeError, OSError) as exc:
+            bad += 1
+            print(
+                _bounded(f"{name}: cannot validate: {type(exc).__name__}: {exc}"), file=sys.stderr
+            )
         else:
             print(f"{name}: ok ({len(sc.params)} parameters, {len(sc.uncertain)} uncertain)")
     return EXIT_USAGE if bad else EXIT_OK
@@ -699,10 +718,22 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
+#: The longest error or warning line the command prints (characters).
+MAX_LINE = 1000
+
+
+def _bounded(text: str, limit: int = MAX_LINE) -> str:
+    """Cut a line to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 40  # room for the note, which is under 40 characters
+    return f"{text[:keep]} ... ({len(text) - keep} more characters)"
+
+
 def _fail(message: str, code: int, *, debug: bool) -> int:
     if debug:
         traceback.print_exc(file=sys.stderr)
-    print(_one_line(message), file=sys.stderr)
+    print(_bounded(_one_line(message)), file=sys.stderr)
     return code
 
 
@@ -724,7 +755,7 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Print a warning as one ``simlab: warning: ...`` line, without the source line."""
-    print(_one_line(f"{PROG}: warning: {message}"), file=sys.stderr)
+    print(_bounded(_one_line(f"{PROG}: warning: {message}")), file=sys.stderr)
 
 
 def _print_table(headers: list[str], rows: list[list[str]], out: TextIO) -> None:

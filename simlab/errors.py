@@ -7,7 +7,13 @@ offending value and what is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ScenarioError", "SimlabError", "SimlabWarning", "SimulationError"]
+__all__ = [
+    "DeadParameterWarning",
+    "ScenarioError",
+    "SimlabError",
+    "SimlabWarning",
+    "SimulationError",
+]
 
 
 class SimlabError(Exception):
@@ -28,3 +34,10 @@ class SimulationError(SimlabError, RuntimeError):
 
 class SimlabWarning(UserWarning):
     """A statistical caveat: too few draws, NaN metrics, a negative Sobol index, ..."""
+
+
+class DeadParameterWarning(SimlabWarning):
+    """A parameter set or varied by the user is overridden by a pricing rule from the start.
+
+    See :mod:`simlab.scenario.overrides`; ``strict=True`` makes it a :class:`ScenarioError`.
+    """

@@ -45,6 +45,8 @@ def test_the_readme_python_example_runs():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # few draws: statistical caveats are expected
+        # ... but the examples vary live parameters only (issue 10, dead parameters)
+        warnings.simplefilter("error", simlab.errors.DeadParameterWarning)
         exec(compile(small, "README.md", "exec"), namespace)
     assert "res" in namespace
 
@@ -63,5 +65,18 @@ def test_the_getting_started_python_example_runs():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # few draws: statistical caveats are expected
+        warnings.simplefilter("error", simlab.errors.DeadParameterWarning)
         exec(compile(small, "getting-started.md", "exec"), {})
     plt.close("all")
+
+
+def test_the_command_line_examples_sweep_live_parameters():
+    # The README's and getting-started's `simlab sweep` lines vary a live parameter.
+    from simlab.scenario.overrides import dead_parameters
+
+    sc = simlab.load_scenario("baseline-2025")
+    dead = dead_parameters(sc)
+    pages = [DOC.parent.parent / "README.md", DOC.parent / "getting-started.md"]
+    swept = [p for page in pages for p in re.findall(r"--param ([\w.\-]+)=", page.read_text())]
+    assert len(swept) == 2
+    assert all(path in sc.params and path not in dead for path in swept)

@@ -105,7 +105,9 @@ def test_an_edited_scenario_document_is_refused(res, tmp_path):
 
 
 def test_compare_pairs_draws_of_a_common_seed(sc, res):
-    cheap = run(sc.with_values({"providers.plusco.price_in": 0.5}), draws=12, seed=3, block_size=5)
+    cheap = run(
+        sc.with_values({"providers.plusco.pricing.markup": 0.2}), draws=12, seed=3, block_size=5
+    )
     table = res.compare(cheap, metrics=["revenue", "share_final"], who=["plusco", "closed"])
     assert list(table.index) == [
         ("revenue", "plusco"),

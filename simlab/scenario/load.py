@@ -13,18 +13,20 @@ import difflib
 import hashlib
 import json
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from simlab.errors import ScenarioError
+from simlab.scenario import catalog
 from simlab.scenario.catalog import scenario_path
 from simlab.scenario.params import Param, check_bounds, days_to_date, parse_date
 from simlab.scenario.schema import (
@@ -76,6 +78,12 @@ SHOCKABLE = {
     },
 }
 
+#: At most this many steps in a horizon (e.g. 96 years of weeks, 416 of months).
+MAX_STEPS = 5000
+#: Terminal growth must stay this far below the lowest discount rate (1/gap bounds the
+#: terminal value's multiple of the last cash flow: 1,000 at 0.001).
+MIN_RATE_GAP = 0.001
+
 _STEP_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 _STEP_YEARS = {"week": 7.0 / 365.25, "month": 1.0 / 12.0, "quarter": 0.25}
 
@@ -94,14 +102,106 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Limits on a scenario document: its size, how deep tables and arrays nest, and how long
+#: a chain of ``extends`` may be (each far above what a scenario needs; they keep a hostile
+#: file from exhausting the stack or the memory).
+MAX_FILE_BYTES = 10_000_000
+MAX_DEPTH = 20
+MAX_EXTENDS = 10
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CATALOG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"{path}: a scenario file must hold at most {MAX_FILE_BYTES:,} bytes, "
+                f"got {path.stat().st_size:,}"
+            )
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _plain(value: object, where: str, path: str, depth: int = 0) -> object:
+    """Return a document with TOML dates as ISO text, checking depth and text.
+
+    The result is the scenario's JSON form (what workers and results files carry), so a
+    document that passes here round-trips through JSON unchanged.
+    """
+    if depth > MAX_DEPTH:
+        raise ScenarioError(f"{where}: {path or '(top level)'}: nested deeper than {MAX_DEPTH}")
+    if isinstance(value, Mapping):
+        return {
+            str(k): _plain(v, where, f"{path}.{k}" if path else str(k), depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(v, where, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, _dt.datetime | _dt.time):
+        raise ScenarioError(
+            f"{where}: {path}: a date-time or time of day is not allowed, got "
+            f"{value.isoformat()!r}; write a date 'YYYY-MM-DD'"
+        )
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
+        bad = "a NUL character" if "\x00" in value else "an unpaired surrogate"
+        raise ScenarioError(f"{where}: {path}: text holds {bad}")
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    raise ScenarioError(
+        f"{where}: {path}: a scenario holds tables, arrays, text, numbers, booleans and "
+        f"dates, got {type(value).__name__}"
+    )
+
+
+def _parent_path(name: str, where: str, base_dir: Path | None) -> Path:
+    """Where ``extends = name`` points: a catalog name, or a file inside the child's folder.
+
+    Absolute paths and paths that leave the child's folder (after resolving ``..`` and
+    links) are refused, so a scenario can only merge files its author shipped with it.
+    """
+    if len(name) > 200 or "\x00" in name:
+        raise ScenarioError(f"{where}: extends: must be a catalog name or a file name")
+    relative = Path(name)
+    if relative.suffix == ".toml" or len(relative.parts) > 1:
+        if relative.is_absolute() or base_dir is None:
+            raise ScenarioError(
+                f"{where}: extends: {name!r} must be a catalog name or a path relative to "
+                "the scenario's own folder"
+            )
+        folder = base_dir.resolve()
+        candidate = (folder / relative).resolve()
+        if not candidate.is_relative_to(folder):
+            raise ScenarioError(
+                f"{where}: extends: {name!r} leaves the scenario's folder {folder}; a "
+                "scenario extends a catalog name or a file beside it (or below it)"
+            )
+        if candidate.suffix == ".toml" and candidate.is_file():
+            return candidate
+        if len(relative.parts) > 1:
+            raise ScenarioError(f"{where}: extends: no such scenario file {name!r}")
+    shipped = catalog.catalog_dir() / f"{name}.toml"
+    if not _CATALOG_NAME.fullmatch(name) or not shipped.is_file():
+        names = catalog.catalog_names()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(
+            f"{where}: extends: {name!r} is neither a shipped scenario nor a .toml file in "
+            f"the scenario's folder{hint} (shipped: {', '.join(names) or 'none'})"
+        )
+    return shipped
 
 
 def _resolve_document(
@@ -114,14 +214,9 @@ def _resolve_document(
         raise ScenarioError(f"{where}: extends: must be a scenario name, got {parent_name!r}")
     if parent_name in seen:
         raise ScenarioError(f"{where}: extends: cycle through {' -> '.join((*seen, parent_name))}")
-    candidate = (base_dir / parent_name) if base_dir is not None else None
-    if candidate is not None and candidate.suffix == ".toml" and candidate.is_file():
-        parent_path = candidate
-    else:
-        try:
-            parent_path = scenario_path(parent_name)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{where}: extends: {exc}") from None
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{where}: extends: a chain of more than {MAX_EXTENDS} files")
+    parent_path = _parent_path(parent_name, where, base_dir)
     parent = _resolve_document(
         _read_toml(parent_path), str(parent_path), parent_path.parent, (*seen, parent_name)
     )
@@ -223,12 +318,14 @@ class Scenario:
         """
         if not isinstance(doc, Mapping):
             raise ScenarioError(f"{origin}: a scenario must be a table, got {type(doc).__name__}")
-        resolved = _resolve_document(doc, origin, base_dir)
+        plain = cast(dict[str, Any], _plain(doc, origin, ""))
+        resolved = _resolve_document(plain, origin, base_dir)
+        resolved = cast(dict[str, Any], _plain(resolved, origin, ""))  # a parent's dates too
         try:
             spec = ScenarioSpec.model_validate(resolved)
         except ValidationError as exc:
             raise _format_validation(exc, origin) from None
-        except (ValueError, TypeError, OverflowError) as exc:
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         scenario = cls(spec=spec, origin=origin, document=resolved)
         scenario._check_references()
@@ -434,7 +531,7 @@ class Scenario:
         return pd.DataFrame(rows).set_index("path")
 
     # --------------------------------------------------------------- editing
-    def with_values(self, values: Mapping[str, object]) -> Scenario:
+    def with_values(self, values: Mapping[str, object], *, strict: bool = False) -> Scenario:
         """Return a copy with some parameters replaced, by path.
 
         Parameters
@@ -442,16 +539,37 @@ class Scenario:
         values : mapping of str to number, date text or table
             New values by parameter path, e.g. ``{"providers.openai.price_in": 2.0}``.
             A table (``{"dist": "uniform", ...}``) replaces the distribution.
+        strict : bool
+            Refuse, rather than warn about, a parameter that a pricing rule overrides
+            from the first step (see :mod:`simlab.scenario.overrides`).
 
         Raises
         ------
         ScenarioError
-            If a path is unknown or a value is not allowed there.
+            If a path is unknown or a value is not allowed there (or, with ``strict``,
+            is overridden by a pricing rule).
+
+        Warns
+        -----
+        DeadParameterWarning
+            If a path is overridden by its provider's pricing rule from the first step
+            (e.g. a ``cost_plus`` provider's ``price_in``); it names the parameter to
+            change instead.
         """
+        if not isinstance(values, Mapping):
+            raise ScenarioError(
+                f"values must be a mapping of parameter path to value, got {type(values).__name__}"
+            )
         doc = copy.deepcopy(dict(self.document))
         doc.pop("extends", None)
-        for path, value in values.items():
+        for path in values:
+            if not isinstance(path, str):
+                raise ScenarioError(f"a parameter path must be text, got {path!r}")
             self._require_path(path)
+        from simlab.scenario.overrides import check_live
+
+        check_live(self, values, strict=strict)
+        for path, value in values.items():
             parts = path.split(".")
             node: dict[str, Any] = doc
             for part in parts[:-1]:
@@ -502,6 +620,13 @@ class Scenario:
             raise self._fail("end", f"must be after start {spec.start!r}, got {spec.end!r}")
         if self.n_steps < 1:
             raise self._fail("end", "the horizon holds no step")
+        if self.n_steps > MAX_STEPS:
+            raise self._fail(
+                "end",
+                f"the horizon holds {self.n_steps:,} {spec.step}s; at most {MAX_STEPS:,} "
+                "steps are allowed (use a longer step or a shorter horizon)",
+            )
+        self._check_terminal_growth()
         providers, segments = set(spec.providers), set(spec.segments)
         regions = set(self.regions)
 
@@ -535,6 +660,7 @@ class Scenario:
                 known_provider(f"providers.{name}.pricing.target", rule.target)
                 if rule.target == name:
                     raise self._fail(f"providers.{name}.pricing.target", "cannot follow itself")
+                self._check_follow_chain(name)
             if prov.releases is not None:
                 self._check_date(f"providers.{name}.releases.first", prov.releases.first)
         for key, event in spec.events.items():
@@ -592,6 +718,40 @@ class Scenario:
                     parse_claim(claim.expr, self)
                 except ScenarioError as exc:
                     raise self._fail(f"claims.{key}.expr", str(exc)) from None
+
+    def _check_terminal_growth(self) -> None:
+        """Terminal growth must stay below every discount rate the scenario can draw."""
+        finance = self.spec.finance
+        if not finance.terminal_value:
+            return
+        rate, growth = finance.discount_rate, finance.terminal_growth
+        lowest_rate = min([rate.value, *(rate.dist.support() if rate.dist is not None else ())])
+        highest_growth = max(
+            [growth.value, *(growth.dist.support() if growth.dist is not None else ())]
+        )
+        if not highest_growth + MIN_RATE_GAP <= lowest_rate:
+            raise self._fail(
+                "finance.terminal_growth",
+                f"reaches {highest_growth:g}, which must stay at least {MIN_RATE_GAP:g} below "
+                f"finance.discount_rate, whose lowest value is {lowest_rate:g} (the terminal "
+                "value divides by rate - growth); lower the growth or raise the rate, or set "
+                "finance.terminal_value = false",
+            )
+
+    def _check_follow_chain(self, name: str) -> None:
+        """Refuse a ``follow`` chain from ``name`` that never reaches another rule."""
+        providers = self.spec.providers
+        chain = [name]
+        target = providers[name].pricing.target
+        while target is not None and providers[target].pricing.rule == "follow":
+            if target in chain:
+                cycle = " -> ".join([*chain[chain.index(target) :], target])
+                raise self._fail(
+                    f"providers.{name}.pricing.target",
+                    f"'follow' rules form a cycle ({cycle}); one of them needs another rule",
+                )
+            chain.append(target)
+            target = providers[target].pricing.target
 
     def _check_shock(self, base: str, event: ShockEvent) -> None:
         parts = event.path.split(".")

@@ -22,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from simlab.uncertainty.distributions import date_to_days, days_to_date
+from simlab.uncertainty.distributions import (
+    MAX_MAGNITUDE,
+    check_date_range,
+    date_to_days,
+    days_to_date,
+)
 
 __all__ = ["Bounds", "Param", "date_to_days", "days_to_date", "parse_date"]
 
@@ -38,18 +43,23 @@ def parse_date(raw: object) -> _dt.date:
         If the text is not such a date.
     """
     if isinstance(raw, _dt.datetime):
-        return raw.date()
+        raise ValueError(f"must be a date without a time of day ('YYYY-MM-DD'), got {raw!r}")
     if isinstance(raw, _dt.date):
-        return raw
-    if isinstance(raw, str):
+        return check_date_range(raw)
+    if isinstance(raw, str) and len(raw) <= 32:
         text = raw.strip()
+        day = None
         try:
-            if len(text) == 7:
-                return _dt.date(int(text[:4]), int(text[5:7]), 1)
-            return _dt.date.fromisoformat(text)
+            if len(text) == 7 and text[4] == "-":
+                day = _dt.date(int(text[:4]), int(text[5:7]), 1)
+            elif len(text) == 10:
+                day = _dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(f"must be a date 'YYYY-MM' or 'YYYY-MM-DD', got {raw!r}")
+        if day is not None:
+            return check_date_range(day)
+    shown = raw if not isinstance(raw, str) or len(raw) <= 32 else raw[:32] + "..."
+    raise ValueError(f"must be a date 'YYYY-MM' or 'YYYY-MM-DD', got {shown!r}")
 
 
 @dataclass(frozen=True)
@@ -141,10 +151,16 @@ class Param:
 
 def _finite(x: object, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, int | float):
-        raise ValueError(f"{what} must be a number, got {x!r}")
-    value = float(x)
+        shown = repr(x) if len(repr(x)) <= 60 else repr(x)[:60] + "..."
+        raise ValueError(f"{what} must be a number, got {shown}")
+    try:
+        value = float(x)
+    except OverflowError:  # an integer beyond float range
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {x!r}")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"{what} must be within +-{MAX_MAGNITUDE:g}, got {x!r}")
     return value
 
 
@@ -179,6 +195,13 @@ def coerce_param(raw: object, *, is_date: bool = False) -> Param:
                 value = date_to_days(parse_date(point))
             else:
                 value = _finite(point, "'value'")
+            low, high = dist.support()
+            if point is not None and not low <= value <= high:
+                shown = days_to_date(value).isoformat() if is_date else f"{value:g}"
+                raise ValueError(
+                    f"'value' {shown} lies outside its own distribution {dist.describe()}, "
+                    "from which Monte Carlo draws come; give a value inside it"
+                )
         elif "value" in table:
             point = table.pop("value")
             if table:

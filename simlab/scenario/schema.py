@@ -8,6 +8,7 @@ distribution.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Annotated, Literal, TypeAlias
 
@@ -69,8 +70,15 @@ class MarketSpec(_Model):
 class FinanceSpec(_Model):
     """Discounting and terminal value."""
 
-    discount_rate: Positive = Field(default_factory=lambda: Param(0.10))
-    terminal_growth: Real = Field(default_factory=lambda: Param(0.02))
+    discount_rate: Annotated[Param, _bounded(0.001, 1.0)] = Field(
+        default_factory=lambda: Param(0.10)
+    )
+    """Yearly discount rate, in [0.1 %, 100 %]."""
+    terminal_growth: Annotated[Param, _bounded(-0.5, 0.5)] = Field(
+        default_factory=lambda: Param(0.02)
+    )
+    """Yearly growth after the horizon, in [-50 %, 50 %] and below every discount rate
+    the scenario can draw (checked at load)."""
     terminal_value: bool = True
 
 
@@ -254,14 +262,39 @@ class Claim(_Model):
     """A claim from the press, stated as a condition on metrics."""
 
     text: str
-    expr: str
+    expr: str = Field(max_length=1000)
     source: str | None = None
+
+
+#: The characters a provider, segment, region or event name may hold: it is part of
+#: parameter paths (``providers.NAME.price_in``) and of claim terms (``npv[NAME]``).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}")
+#: Names that a provider may not take: they are group labels in summaries and claims.
+RESERVED_NAMES = frozenset({"all", "open", "closed"})
+#: At most this many providers, segments and events (far above any real market; keeps
+#: a run's memory and a results file's size within reach).
+MAX_PROVIDERS, MAX_SEGMENTS, MAX_EVENTS = 1000, 100, 10_000
+
+
+def _check_names(names: Mapping[str, object], what: str, reserved: bool = False) -> None:
+    for name in names:
+        shown = name if len(name) <= 70 else name[:70] + "..."
+        if not NAME_PATTERN.fullmatch(name):
+            raise ValueError(
+                f"{what} name {shown!r} is not allowed: use 1 to 64 letters, digits, '_' or "
+                "'-', starting with a letter or digit"
+            )
+        if reserved and name.lower() in RESERVED_NAMES:
+            raise ValueError(
+                f"{what} name {name!r} is a group label (all, open, closed, region=XX); "
+                "choose another name"
+            )
 
 
 class ScenarioSpec(_Model):
     """The whole scenario document, validated."""
 
-    name: str
+    name: str = Field(max_length=200)
     title: str
     description: str = ""
     extends: str | None = None
@@ -271,9 +304,9 @@ class ScenarioSpec(_Model):
     market: MarketSpec = Field(default_factory=MarketSpec)
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
     references: dict[str, str] = Field(default_factory=dict)
-    segments: dict[str, Segment] = Field(min_length=1)
-    providers: dict[str, Provider] = Field(min_length=1)
-    events: dict[str, Event] = Field(default_factory=dict)
+    segments: dict[str, Segment] = Field(min_length=1, max_length=MAX_SEGMENTS)
+    providers: dict[str, Provider] = Field(min_length=1, max_length=MAX_PROVIDERS)
+    events: dict[str, Event] = Field(default_factory=dict, max_length=MAX_EVENTS)
     correlations: list[Correlation] = Field(default_factory=list)
     claims: dict[str, Claim] = Field(default_factory=dict)
 
@@ -282,6 +315,25 @@ class ScenarioSpec(_Model):
     def _month(cls, raw: object) -> str:
         day = parse_date(raw)
         return f"{day.year:04d}-{day.month:02d}"
+
+    @field_validator("providers", mode="after")
+    @classmethod
+    def _provider_names(cls, providers: dict[str, Provider]) -> dict[str, Provider]:
+        _check_names(providers, "provider", reserved=True)
+        _check_names({p.region: None for p in providers.values()}, "region")
+        return providers
+
+    @field_validator("segments", mode="after")
+    @classmethod
+    def _segment_names(cls, segments: dict[str, Segment]) -> dict[str, Segment]:
+        _check_names(segments, "segment")
+        return segments
+
+    @field_validator("events", "claims", mode="after")
+    @classmethod
+    def _event_names(cls, table: dict[str, object]) -> dict[str, object]:
+        _check_names(table, "event or claim")
+        return table
 
 
 def field_vocabulary() -> set[str]:

@@ -18,6 +18,7 @@ from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
 from simlab.scenario.load import Scenario, load_scenario
+from simlab.scenario.overrides import check_live
 
 __all__ = ["IN_FLIGHT", "MAX_ROWS", "Rows", "param_units"]
 
@@ -358,7 +359,18 @@ def _require_uncertain(scenario: Scenario, what: str) -> None:
         )
 
 
-def _parameters(scenario: Scenario, parameters: Sequence[str] | None, what: str) -> list[str]:
+def _parameters(
+    scenario: Scenario, parameters: Sequence[str] | None, what: str, strict: bool = False
+) -> list[str]:
+    """Return the uncertain parameters an analysis varies; flag those a pricing rule overrides."""
+    chosen = _chosen_parameters(scenario, parameters, what)
+    check_live(scenario, chosen, strict=strict, stacklevel=5)
+    return chosen
+
+
+def _chosen_parameters(
+    scenario: Scenario, parameters: Sequence[str] | None, what: str
+) -> list[str]:
     _require_uncertain(scenario, what)
     names = list(scenario.uncertain)
     if parameters is None:

@@ -12,6 +12,7 @@ import xarray as xr
 
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
+from simlab.scenario.overrides import check_live
 from simlab.sensitivity._common import (
     _attrs,
     _base_table,
@@ -72,6 +73,7 @@ def sweep(
     year: int | None = None,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> xr.DataArray:
     """Run a Monte Carlo experiment at every point of a grid of parameter values.
 
@@ -107,6 +109,9 @@ def sweep(
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows (e.g. a dask
         ``Client(...).get_executor()``); the numbers are the same wherever they run.
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -124,6 +129,9 @@ def sweep(
 
     Warns
     -----
+    DeadParameterWarning
+        If a varied parameter is overridden by its provider's pricing rule from the
+        first step (e.g. a ``cost_plus`` provider's ``price_in``).
     SimlabWarning
         If the metric is NaN for some draws (left out of each statistic, and counted).
 
@@ -148,6 +156,7 @@ def sweep(
     if not isinstance(grid, Mapping) or not grid:
         raise ScenarioError(f"grid must map parameter paths to lists of values, got {grid!r}")
     axes = {path: _grid_values(sc, path, values) for path, values in grid.items()}
+    check_live(sc, axes, strict=strict)
     shape = tuple(len(v) for v in axes.values())
     mesh = np.meshgrid(*axes.values(), indexing="ij")
     points = [

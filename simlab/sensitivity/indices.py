@@ -78,8 +78,9 @@ def _scenario_problem(
     block_size: int,
     executor: object,
     units: list[str],
+    strict: bool = False,
 ) -> _Problem:
-    names = _parameters(scenario, parameters, what)
+    names = _parameters(scenario, parameters, what, strict)
     if scenario.spec.correlations:
         warnings.warn(
             f"{what} treats the uncertain parameters as independent; the scenario's "
@@ -114,6 +115,7 @@ def _problem(
     block_size: int,
     executor: object,
     units: list[str],
+    strict: bool = False,
 ) -> _Problem:
     if callable(target) and not isinstance(target, Scenario):
         if metric is not None or provider is not None or group is not None or year is not None:
@@ -130,7 +132,7 @@ def _problem(
     if metric is None:
         raise ScenarioError(f"{what} of a scenario needs metric= (e.g. 'npv')")
     tgt = _target(sc, metric, provider, group, year)
-    return _scenario_problem(sc, tgt, parameters, what, block_size, executor, units)
+    return _scenario_problem(sc, tgt, parameters, what, block_size, executor, units, strict)
 
 
 def _salib_seed(seed: int, stream: int) -> int:
@@ -233,6 +235,7 @@ def sobol(
     num_resamples: int = 200,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Estimate first-order and total Sobol' indices, with bootstrap intervals.
 
@@ -278,6 +281,9 @@ def sobol(
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows (scenario targets).
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -339,6 +345,7 @@ def sobol(
         block_size,
         executor,
         units,
+        strict,
     )
     u, size = _saltelli(problem, n, seed, second=False)
     y = problem.run(u)
@@ -399,6 +406,7 @@ def sobol_convergence(
     num_resamples: int = 200,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Return Sobol' indices at several sample sizes, to see whether they have settled.
 
@@ -430,6 +438,9 @@ def sobol_convergence(
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows.
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -455,6 +466,7 @@ def sobol_convergence(
         block_size,
         executor,
         units,
+        strict,
     )
     u, size = _saltelli(problem, sizes[-1], seed, second=False)
     y = problem.run(u)
@@ -493,6 +505,7 @@ def morris(
     num_resamples: int = 1000,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Screen parameters by Morris' elementary effects (cheap: ``trajectories * (k + 1)`` runs).
 
@@ -533,6 +546,9 @@ def morris(
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows.
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -549,6 +565,9 @@ def morris(
 
     Warns
     -----
+    DeadParameterWarning
+        If a varied parameter is overridden by its provider's pricing rule from the
+        first step (e.g. a ``cost_plus`` provider's ``price_in``).
     SimlabWarning
         If the metric is NaN in some rows (their whole trajectory is left out, and
         counted).
@@ -583,6 +602,7 @@ def morris(
         block_size,
         executor,
         units,
+        strict,
     )
     k = len(problem.names)
     salib = {"num_vars": k, "names": problem.names, "bounds": [[0.0, 1.0]] * k}

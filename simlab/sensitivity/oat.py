@@ -39,8 +39,9 @@ def _one_at_a_time(
     parameters: Sequence[str] | None,
     block_size: int,
     executor: object,
+    strict: bool = False,
 ) -> tuple[pd.DataFrame, float, int, str]:
-    names = _parameters(scenario, parameters, "a one-at-a-time analysis")
+    names = _parameters(scenario, parameters, "a one-at-a-time analysis", strict)
     if others == "sample":
         base = _base_table(scenario, draws, seed)
     elif others == "median":
@@ -91,6 +92,7 @@ def tornado(
     parameters: Sequence[str] | None = None,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Swing each uncertain parameter between two quantiles, one at a time.
 
@@ -135,6 +137,9 @@ def tornado(
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows (this process by default).
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -153,6 +158,9 @@ def tornado(
 
     Warns
     -----
+    DeadParameterWarning
+        If a varied parameter is overridden by its provider's pricing rule from the
+        first step (e.g. a ``cost_plus`` provider's ``price_in``).
     SimlabWarning
         If the metric is NaN for some draws (left out of each statistic, and counted).
 
@@ -168,7 +176,17 @@ def tornado(
     if not (0.0 < float(low) < float(high) < 1.0):
         raise ScenarioError(f"need 0 < low < high < 1, got low={low!r}, high={high!r}")
     long, base, nan_base, units = _one_at_a_time(
-        sc, target, (low, high), draws, seed, statistic, others, parameters, block_size, executor
+        sc,
+        target,
+        (low, high),
+        draws,
+        seed,
+        statistic,
+        others,
+        parameters,
+        block_size,
+        executor,
+        strict,
     )
     lo = long[long["quantile"] == float(low)].set_index("parameter")
     hi = long[long["quantile"] == float(high)].set_index("parameter")
@@ -217,6 +235,7 @@ def spider(
     parameters: Sequence[str] | None = None,
     block_size: int = 1024,
     executor: object = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Move each uncertain parameter through several quantiles, one at a time.
 
@@ -247,6 +266,9 @@ def spider(
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows.
+    strict : bool
+        Refuse, rather than warn about, a varied parameter that a pricing rule overrides
+        from the first step (see :mod:`simlab.scenario.overrides`).
 
     Returns
     -------
@@ -267,7 +289,17 @@ def spider(
     if isinstance(quantiles, str) or len(quantiles) == 0:
         raise ScenarioError(f"quantiles must be a non-empty sequence, got {quantiles!r}")
     long, base, nan_base, units = _one_at_a_time(
-        sc, target, quantiles, draws, seed, statistic, others, parameters, block_size, executor
+        sc,
+        target,
+        quantiles,
+        draws,
+        seed,
+        statistic,
+        others,
+        parameters,
+        block_size,
+        executor,
+        strict,
     )
     used = 1 if others == "median" else draws
     long.attrs.update(_attrs(target, statistic, units, used, seed, base=base, nan_base=nan_base))

@@ -56,6 +56,7 @@ __all__ = [
     "TruncNormal",
     "Uniform",
     "UniformDate",
+    "check_date_range",
     "date_to_days",
     "days_to_date",
     "parse_distribution",
@@ -64,6 +65,31 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 _EPOCH = _dt.date(1970, 1, 1)
 _DATE_PATTERN = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+#: The largest magnitude a scenario number may have: far above any figure of the model
+#: (the catalog's largest is 1e18 tokens a month of "unlimited" capacity), far below where
+#: products of figures overflow.
+MAX_MAGNITUDE = 1e24
+#: The dates a scenario may hold: well inside what ``datetime64[ns]`` can represent
+#: (1677-09-21 to 2262-04-11), which inputs tables use.
+DATE_RANGE = (_dt.date(1900, 1, 1), _dt.date(2200, 12, 31))
+
+
+def check_date_range(day: _dt.date) -> _dt.date:
+    """Return ``day`` if it lies in :data:`DATE_RANGE`.
+
+    Raises
+    ------
+    ValueError
+        Naming the date and the range allowed.
+    """
+    low, high = DATE_RANGE
+    if not low <= day <= high:
+        raise ValueError(
+            f"date {day.isoformat()} is outside the dates simlab handles, "
+            f"{low.isoformat()} to {high.isoformat()}"
+        )
+    return day
 
 
 def date_to_days(day: _dt.date) -> float:
@@ -194,9 +220,14 @@ def _check_keys(
 def _real(dist: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _error(dist, f"{key} must be a number, got {value!r}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
     if not math.isfinite(x):
         raise _error(dist, f"{key} must be a finite number, got {value!r}")
+    if abs(x) > MAX_MAGNITUDE:
+        raise _error(dist, f"{key} must be within +-{MAX_MAGNITUDE:g}, got {value!r}")
     return x
 
 
@@ -231,15 +262,19 @@ def _as_date(dist: str, key: str, value: Any) -> _dt.date:
     if isinstance(value, _dt.datetime):
         raise _error(dist, f"{key} must be a date without a time of day, got {value!r}")
     if isinstance(value, _dt.date):
-        return value
+        try:
+            return check_date_range(value)
+        except ValueError as exc:
+            raise _error(dist, f"{key}: {exc}") from None
     if isinstance(value, str):
         match = _DATE_PATTERN.fullmatch(value)
         if match:
             year, month, day = match.groups()
             try:
-                return _dt.date(int(year), int(month), int(day or 1))
-            except ValueError:
-                pass
+                return check_date_range(_dt.date(int(year), int(month), int(day or 1)))
+            except ValueError as exc:
+                if "outside" in str(exc):
+                    raise _error(dist, f"{key}: {exc}") from None
     raise _error(
         dist, f"{key} must be a date as 'YYYY-MM' or 'YYYY-MM-DD' (or a TOML date), got {value!r}"
     )

@@ -1,0 +1,295 @@
+"""Issue 16 regressions: bad input gets a clear error at load, never a wrong answer later.
+
+Each test names the case of issue 16 it holds ("#1" is its first numbered case).
+"""
+
+import copy
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simlab
+from simlab.claims import MAX_CLAIM_LENGTH, parse_claim
+from simlab.cli import main
+from simlab.errors import ScenarioError
+from simlab.scenario.load import Scenario, load_scenario
+
+FULL = Path(__file__).parent / "data" / "full.toml"
+DOC = tomllib.loads(FULL.read_text())
+
+
+def edited(changes=(), **by_path):
+    """The full test document with ``a__b__c`` paths changed (None deletes)."""
+    doc = copy.deepcopy(DOC)
+    for path, value in {**dict(changes), **by_path}.items():
+        parts = path.split("__")
+        node = doc
+        for part in parts[:-1]:
+            node = node[part]
+        if value is None:
+            del node[parts[-1]]
+        else:
+            node[parts[-1]] = value
+    return doc
+
+
+def load(doc):
+    return Scenario.from_dict(doc, origin="x.toml")
+
+
+def renamed(old, new):
+    """The full document with provider ``old`` renamed ``new`` (everywhere it is named)."""
+    doc = edited()
+    doc["providers"] = {(new if k == old else k): v for k, v in doc["providers"].items()}
+    return doc
+
+
+# --- #1 dates beyond what datetime64[ns] holds ----------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"end": "2305-01"}, "date 2305-01-01 is outside the dates simlab handles"),
+        ({"start": "1600-01"}, "date 1600-01-01 is outside the dates simlab handles"),
+        (
+            {
+                "events__newco-entry__date": {
+                    "dist": "uniform_date",
+                    "low": "2025-03",
+                    "high": "2305",
+                }
+            },
+            "events.newco-entry.date",
+        ),
+        ({"events__newco-entry__date": "9999-01-01"}, "outside the dates simlab handles"),
+    ],
+)
+def test_1_dates_outside_the_representable_range_are_refused(changes, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        load(edited(changes))
+
+
+# --- #2 terminal growth and the discount rate ----------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"finance__terminal_growth": -2}, r"finance.terminal_growth: must be in \[-0.5, 0.5\]"),
+        ({"finance__discount_rate": 1e-300}, r"finance.discount_rate: must be in \[0.001, 1\]"),
+        (
+            {"finance__terminal_growth": 0.1},
+            r"finance.terminal_growth: reaches 0.1, .* below finance.discount_rate, whose "
+            r"lowest value is 0.1",
+        ),
+        (
+            {"finance__discount_rate": {"dist": "uniform", "low": 0.02, "high": 0.12}},
+            r"finance.terminal_growth: reaches 0.02.*lowest value is 0.02",
+        ),
+    ],
+)
+def test_2_terminal_growth_stays_below_every_discount_rate(changes, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        load(edited(changes))
+
+
+def test_2_no_terminal_value_needs_no_gap():
+    doc = edited(finance__terminal_growth=0.2, finance__terminal_value=False)
+    assert load(doc).spec.finance.terminal_growth.value == 0.2
+
+
+# --- #3 names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["all", "open", "closed", "Closed"])
+def test_3_a_provider_cannot_take_a_group_label(name):
+    with pytest.raises(ScenarioError, match=f"provider name '{name}' is a group label"):
+        load(renamed("newco", name))
+
+
+@pytest.mark.parametrize("name", ["region=us", "", " ", "a.b", "a]", "a b", "x" * 65, "n\x00"])
+def test_3_names_outside_the_character_set_are_refused(name):
+    with pytest.raises(ScenarioError, match="is not allowed: use 1 to 64 letters"):
+        load(renamed("newco", name))
+
+
+def test_3_segment_event_and_region_names_too():
+    doc = edited()
+    doc["segments"]["a.b"] = doc["segments"].pop("enterprise")
+    with pytest.raises(ScenarioError, match=r"segment name .a\.b. is not allowed"):
+        load(doc)
+    with pytest.raises(ScenarioError, match="region name 'u s' is not allowed"):
+        load(edited(providers__newco__region="u s"))
+
+
+# --- #7 a claim on an empty group is undecided ---------------------------------------------
+def test_7_a_claim_on_an_empty_group_is_undecided():
+    doc = edited()
+    for provider in doc["providers"].values():
+        provider["kind"] = "open"
+    sc = load(doc)
+    parsed = parse_claim("share_final[closed] < 0.5", sc)
+    assert parsed.empty == frozenset({"closed"})
+    held = parsed.evaluate(lambda term: np.zeros(4))
+    assert np.isnan(held).all()
+    res = simlab.simulate(sc)
+    assert np.isnan(res.claims().loc["closed-lose", "probability"])
+
+
+# --- #8 a point value outside its own distribution; huge distribution parameters -----------
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (
+            {"value": 0.9, "dist": "uniform", "low": 0.1, "high": 0.5},
+            r"'value' 0.9 lies outside its own distribution Uniform\(low=0.1, high=0.5\)",
+        ),
+        (
+            {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 1e308},
+            r"high must be within \+-1e\+24",
+        ),
+        (1e300, r"must be within \+-1e\+24"),
+    ],
+)
+def test_8_values_outside_their_distribution_or_any_scale_are_refused(value, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        load(edited(providers__openco__price_in=value))
+
+
+# --- #11 extends is confined ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("target", "fragment"),
+    [
+        ("../../etc/passwd", "leaves the scenario's folder"),
+        ("/etc/passwd", "must be a catalog name or a path relative"),
+        ("/proc/self/environ", "must be a catalog name or a path relative"),
+        ("../outside.toml", "leaves the scenario's folder"),
+        ("passwd", "neither a shipped scenario nor a .toml file"),
+    ],
+)
+def test_11_extends_reads_only_the_catalog_and_the_scenarios_folder(tmp_path, target, fragment):
+    (tmp_path / "outside.toml").write_text(FULL.read_text())
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    child = folder / "child.toml"
+    child.write_text(f'extends = "{target}"\nname = "child"\n')
+    with pytest.raises(ScenarioError, match=fragment):
+        load_scenario(child)
+
+
+def test_11_a_file_beside_or_below_the_child_and_a_catalog_name_still_work(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "parent.toml").write_text(FULL.read_text())
+    (tmp_path / "a.toml").write_text('extends = "sub/parent.toml"\nname = "a"\n')
+    assert load_scenario(tmp_path / "a.toml").name == "a"
+    (tmp_path / "b.toml").write_text('extends = "baseline-2025"\nname = "b"\n')
+    assert load_scenario(tmp_path / "b.toml").providers[0] == "openai"
+
+
+def test_16_an_extends_chain_is_bounded(tmp_path):
+    (tmp_path / "f0.toml").write_text(FULL.read_text())
+    for i in range(1, 30):
+        (tmp_path / f"f{i}.toml").write_text(f'extends = "f{i - 1}.toml"\n')
+    with pytest.raises(ScenarioError, match="a chain of more than 10 files"):
+        load_scenario(tmp_path / "f29.toml")
+
+
+# --- #12 claims: linear tokenizer, bounded messages ----------------------------------------
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a" * 40_000,
+        "npv[" * 10_000,
+        "npv[openco] < " + " + ".join(["npv[openco]"] * 3000),
+        "share_final[closed] < 0.5 and " * 5000,
+    ],
+)
+def test_12_a_huge_claim_is_refused_with_a_bounded_message(expr):
+    sc = load_scenario(FULL)
+    with pytest.raises(ScenarioError, match=f"at most {MAX_CLAIM_LENGTH:,}") as info:
+        parse_claim(expr, sc)
+    assert len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("expr", "fragment"),
+    [
+        ("npv[openco] < 0 and " + "x" * 900, r"'xxxx.*\.\.\.' in 'npv\[openco\].*\.\.\.' is not"),
+        ("__t1 < 0", "'__t1' in '__t1 < 0' is not a metric term"),
+        ("npv[openco] < __t0", "'__t0' in 'npv"),
+        ("(" * 300 + "npv[openco]" + ")" * 300 + " < 0", "not a valid claim expression"),
+    ],
+)
+def test_12_18_bad_claims_say_why_in_a_bounded_line(expr, fragment):
+    sc = load_scenario(FULL)
+    with pytest.raises(ScenarioError, match=fragment) as info:
+        parse_claim(expr, sc)
+    assert len(str(info.value)) < 400
+
+
+def test_12_claim_numbers_with_exponents_still_parse():
+    sc = load_scenario(FULL)
+    parsed = parse_claim("npv[openco] < -1.5e9 or share[closed, 2026] >= .5", sc)
+    assert [t.metric for t in parsed.terms] == ["npv", "share"]
+
+
+# --- #16 deep nesting, encodings, files that are not scenarios ------------------------------
+def test_16_deep_nesting_is_refused(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 600 + "]" * 600 + "\n" + FULL.read_text())
+    with pytest.raises(ScenarioError, match=r"deep\.toml: (not valid TOML|x.*nested deeper)"):
+        load_scenario(path)
+    doc = edited()
+    node = doc
+    for _ in range(100):
+        node["n"] = {}
+        node = node["n"]
+    with pytest.raises(ScenarioError, match="nested deeper than 20"):
+        load(doc)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_16_a_file_not_in_utf8_says_so(tmp_path, encoding):
+    path = tmp_path / "enc.toml"
+    path.write_bytes(FULL.read_text().replace("Every", "Évery").encode(encoding))
+    with pytest.raises(ScenarioError, match=r"enc\.toml: not (UTF-8 text|valid TOML)"):
+        load_scenario(path)
+
+
+def test_16_validate_checks_every_file_even_after_a_bad_one(tmp_path, capsys):
+    binary = tmp_path / "results.nc"
+    binary.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 4)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(FULL.read_text().replace("Every", "Évery").encode("latin-1"))
+    assert main(["validate", str(binary), str(latin), str(FULL)]) == 2
+    captured = capsys.readouterr()
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "results.nc" in errors[0] and "latin.toml" in errors[1]
+    assert "full.toml: ok" in captured.out
+
+
+# --- #18 validate says ok only if the run can start and save --------------------------------
+def test_18_a_toml_date_time_in_a_date_is_refused():
+    when = dt.datetime(2025, 6, 1, 12, 0)
+    with pytest.raises(ScenarioError, match="date-time or time of day is not allowed"):
+        load(edited(**{"events__newco-entry__date": when}))
+
+
+def test_18_a_toml_date_becomes_text_so_the_json_form_round_trips():
+    sc = load(edited(**{"events__newco-entry__date": dt.date(2025, 6, 1)}))
+    assert sc.document["events"]["newco-entry"]["date"] == "2025-06-01"
+    assert sc.params["events.newco-entry.date"].display() == "2025-06-01"
+
+
+def test_18_text_with_a_nul_is_refused():
+    with pytest.raises(ScenarioError, match="title: text holds a NUL character"):
+        load(edited(title="a\x00b"))
+
+
+def test_18_follow_cycles_are_refused_at_load():
+    doc = edited(providers__openco__pricing={"rule": "follow", "target": "follower"})
+    with pytest.raises(ScenarioError, match=r"'follow' rules form a cycle \(.*follower"):
+        load(doc)
+
+
+def test_18_a_horizon_of_too_many_steps_is_refused():
+    with pytest.raises(ScenarioError, match="at most 5,000 steps"):
+        load(edited(start="1900-01", end="2100-01", step="week"))

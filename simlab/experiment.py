@@ -22,7 +22,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from simlab.engine import inputs_to_values, validate_inputs
 from simlab.engine.metrics import BlockMetrics, run_and_reduce
 from simlab.errors import ScenarioError, SimlabWarning
 from simlab.metrics import metric_names, suggest_metric
+from simlab.precision import Precision, precision_reached
 from simlab.results import (
     Results,
     ResultsBuilder,
@@ -485,6 +486,7 @@ def run(
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
     metrics: Sequence[str] | None = None,
+    until: float | Precision | None = None,
 ) -> Results:
     """Run a Monte Carlo experiment: draw the inputs, simulate them block by block.
 
@@ -526,12 +528,23 @@ def run(
         scenario's claims' metrics are always kept). Memory then
         grows with what is kept: all of them take about 4.3 kB a draw on the baseline, so
         a 10^6-draw run that needs three of them should say so.
+    until : float or Precision, optional
+        Run only as many draws as a precision needs: blocks are added (in block order,
+        a batch at a time, sized from the standard error so far) until the standard
+        error of every claim's probability is at most ``until`` (a float), or of what a
+        :class:`~simlab.precision.Precision` names (some claims, or a metric's
+        quantile); ``draws`` is then the budget. The result equals
+        ``run(scenario, draws=n, seed=seed)`` for its final number of draws ``n``, bit
+        for bit. Needs ``sampler="mc"`` (an LHS or Sobol' design depends on the total)
+        and no checkpoint.
 
     Returns
     -------
     Results
         ``metrics.attrs`` hold ``seed``, ``sampler``, ``block_size``, ``scenario_hash``
-        and ``simlab_version``.
+        and ``simlab_version``; with ``until``, also ``until`` (what was watched),
+        ``until_stopped`` (``"target"`` or ``"budget"``) and ``until_se`` (the largest
+        standard error at the end).
 
     Raises
     ------
@@ -544,14 +557,22 @@ def run(
     Warns
     -----
     SimlabWarning
-        If the scenario has no uncertain parameter (every draw is the same), and for
-        ``"sobol"`` when ``draws`` is not a power of 2.
+        If the scenario has no uncertain parameter (every draw is the same), for
+        ``"sobol"`` when ``draws`` is not a power of 2, and when ``until``'s target was
+        not reached within the budget.
 
     Examples
     --------
     >>> import simlab
     >>> res = simlab.run("baseline-2025", draws=1000, seed=7)  # doctest: +SKIP
     >>> res.summary()  # doctest: +SKIP
+
+    Every claim's probability to within 0.5 percentage points (one standard error), with
+    at most 200,000 draws:
+
+    >>> res = simlab.run("baseline-2025", draws=200_000, seed=7, until=0.005)  # doctest: +SKIP
+    >>> res.draws, res.metrics.attrs["until_stopped"]  # doctest: +SKIP
+    (10240, 'target')
     """
     sc = _scenario(scenario)
     draws = _check_count("draws", draws, 1)
@@ -566,6 +587,12 @@ def run(
         raise ScenarioError(f"progress must be None, True or False, got {progress!r}")
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
+    if until is not None:
+        precision = _check_until(sc, until, sampler, checkpoint)
+        if keep is not None and precision.metric is not None:
+            keep.add(precision.metric)
+        with _progress_bar(progress, draws, sc.name) as bar:
+            return _run_until(sc, draws, seed, executor, block_size, paths, keep, bar, precision)
 
     # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
     # are one design over all draws, drawn here.
@@ -635,3 +662,102 @@ def run(
     attrs = {k: identity[k] for k in ("seed", "sampler", "block_size", "scenario_hash")}
     attrs["simlab_version"] = __version__
     return builder.build(inputs, attrs)
+
+
+# --------------------------------------------------------------------------- until
+def _check_until(scenario: Scenario, until: object, sampler: str, checkpoint: object) -> Precision:
+    if isinstance(until, Precision):
+        precision = until
+    elif isinstance(until, int | float) and not isinstance(until, bool):
+        precision = Precision(se=float(until))
+    else:
+        raise ScenarioError(
+            "until must be a standard error (a number, e.g. 0.005) or a "
+            f"simlab.Precision, got {until!r}"
+        )
+    if sampler != "mc":
+        raise ScenarioError(
+            f"until= needs sampler='mc', got {sampler!r}: an LHS or Sobol' design is drawn "
+            "for its total number of draws, so it cannot grow block by block"
+        )
+    if checkpoint is not None:
+        raise ScenarioError("until= and checkpoint= cannot be combined; give one of them")
+    return precision.check(scenario)
+
+
+def _run_until(
+    sc: Scenario,
+    budget: int,
+    seed: int,
+    executor: ExecutorLike,
+    block_size: int,
+    paths: bool,
+    keep: set[str] | None,
+    bar: Any,
+    precision: Precision,
+) -> Results:
+    """Add blocks of draws, in block order, until ``precision`` is met or the budget spent.
+
+    Each block is exactly the block of a fixed run (its rows come from its own seed
+    stream), and a run stops only at a block boundary, so the result is the fixed run of
+    its final size. After each batch the number of draws still needed is estimated from
+    ``se ~ 1 / sqrt(n)`` (10 % more, at least one block).
+    """
+    plan = _blocks(budget, block_size)
+    found: dict[int, tuple[pd.DataFrame, BlockMetrics]] = {}
+
+    def finish(block: int, start: int, stop: int, inputs: pd.DataFrame, m: BlockMetrics) -> None:
+        found[block] = (inputs, keep_metrics(m, keep) if keep is not None else m)
+        bar.update(stop - start)
+
+    def so_far(attrs: dict[str, Any] | None = None) -> Results:
+        order = sorted(found)
+        inputs = _concat([found[b][0] for b in order], plan[order[-1]][2])
+        return assemble(sc, [found[b][1] for b in order], inputs, attrs)
+
+    done, batch = 0, max(1, -(-precision.min_draws // block_size))
+    with ExitStack() as stack:
+        pool = None if executor is None else stack.enter_context(_pool(executor))
+        while True:
+            todo = plan[done : done + batch]
+            if pool is None:
+                for block, start, stop in todo:
+                    finish(
+                        block,
+                        start,
+                        stop,
+                        *_simulate_rows(sc, seed, block, start, stop, paths, None),
+                    )
+            else:
+                document = scenario_to_json(sc)
+                jobs = [
+                    _Job(document, sc.origin, sc.hash, seed, b, a, z, paths) for b, a, z in todo
+                ]
+                _run_on(pool, jobs, finish)
+            done += len(todo)
+            reached, worst = precision_reached(so_far(), precision)
+            if reached or done == len(plan):
+                break
+            n = plan[done - 1][2]
+            needed = n * (worst / precision.se) ** 2 * 1.1 - n
+            batch = int(min(len(plan) - done, max(1, np.ceil(needed / block_size))))
+    draws = plan[done - 1][2]
+    if not reached:
+        warnings.warn(
+            f"until: the budget of {budget} draws was spent before the target "
+            f"({precision.describe()}); the largest standard error is {worst:.3g}",
+            SimlabWarning,
+            stacklevel=3,
+        )
+    attrs: dict[str, Any] = {
+        "seed": seed,
+        "sampler": "mc",
+        "block_size": block_size,
+        "scenario_hash": sc.hash,
+        "simlab_version": __version__,
+        "until": precision.describe(),
+        "until_stopped": "target" if reached else "budget",
+        "until_se": worst,
+    }
+    assert draws == sum(stop - start for _, start, stop in plan[:done])
+    return so_far(attrs)

@@ -1,0 +1,94 @@
+"""Precision-targeted runs: run(..., until=...) and simlab.Precision."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import simlab
+from simlab.errors import ScenarioError, SimlabWarning
+from simlab.precision import Precision, quantile_se
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return simlab.load_scenario("baseline-2025")
+
+
+def assert_same_run(a, b) -> None:
+    """Bit-identical metrics (values, coordinates) and inputs."""
+    xr.testing.assert_equal(a.metrics, b.metrics)
+    for name in a.metrics.data_vars:
+        assert np.array_equal(
+            a.metrics[name].to_numpy(), b.metrics[name].to_numpy(), equal_nan=True
+        )
+    pd.testing.assert_frame_equal(a.inputs, b.inputs)
+
+
+def test_until_equals_the_fixed_run_of_its_final_size(sc):
+    target = Precision(se=0.02, claims=["openai-npv-negative"], min_draws=128)
+    res = simlab.run(sc, draws=20_000, seed=5, block_size=128, until=target)
+    n = res.draws
+    assert res.metrics.attrs["until_stopped"] == "target"
+    assert 128 <= n < 20_000 and n % 128 == 0
+    # the binomial se at the stop is on target (Laplace's estimate, as the rule uses it)
+    p, _ = res.claims().loc["openai-npv-negative", ["probability", "se"]]
+    assert res.metrics.attrs["until_se"] <= 0.02
+    assert np.sqrt(p * (1 - p) / n) <= 0.0201
+    fixed = simlab.run(sc, draws=n, seed=5, block_size=128)
+    assert_same_run(res, fixed)
+    # one block fewer would not have reached the target (it stops at the first block
+    # boundary found, within one look's batch): the se of the run without its last batch
+    # is larger than the target
+    assert res.metrics.attrs["seed"] == 5 and res.metrics.attrs["block_size"] == 128
+
+
+def test_until_on_an_executor_gives_the_same_numbers(sc):
+    target = Precision(se=0.03, claims=["openai-npv-negative"], min_draws=64)
+    here = simlab.run(sc, draws=5000, seed=2, block_size=64, until=target)
+    with cf.ThreadPoolExecutor(2) as pool:
+        there = simlab.run(sc, draws=5000, seed=2, block_size=64, until=target, executor=pool)
+    assert here.draws == there.draws
+    assert_same_run(here, there)
+
+
+def test_until_stops_at_the_budget_when_the_target_is_unreachable(sc):
+    with pytest.warns(SimlabWarning, match="budget of 300 draws was spent"):
+        res = simlab.run(sc, draws=300, seed=1, block_size=128, until=1e-6)
+    assert res.draws == 300  # the last, partial block included
+    assert res.metrics.attrs["until_stopped"] == "budget"
+    assert res.metrics.attrs["until_se"] > 1e-6
+    assert_same_run(res, simlab.run(sc, draws=300, seed=1, block_size=128))
+
+
+def test_until_a_metric_quantile(sc):
+    target = Precision(se=3e10, metric="npv", who="openai", quantile=0.5, min_draws=256)
+    res = simlab.run(sc, draws=8192, seed=4, block_size=256, until=target)
+    values = res.metric("npv", "openai").to_numpy()
+    assert quantile_se(values, 0.5) <= 3e10
+    assert res.metrics.attrs["until_stopped"] == "target"
+
+
+def test_quantile_se_of_a_normal_median_is_the_asymptotic_one():
+    # se of the median of N(0, 1) is sqrt(pi / 2) / sqrt(n) (the density at 0 is 1/sqrt(2 pi))
+    x = np.random.default_rng(0).standard_normal(200_000)
+    assert quantile_se(x, 0.5) == pytest.approx(np.sqrt(np.pi / 2 / x.size), rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"until": 0.0}, "se must be a positive number"),
+        ({"until": "tight"}, "until must be a standard error"),
+        ({"until": 0.01, "sampler": "lhs"}, "needs sampler='mc'"),
+        ({"until": Precision(se=0.01, claims=["nope"])}, "unknown claim 'nope'"),
+        ({"until": Precision(se=0.01, metric="npv", quantile=1.5)}, "quantile must be in"),
+    ],
+)
+def test_bad_until_is_a_scenario_error(sc, kwargs, match):
+    with pytest.raises(ScenarioError, match=match):
+        simlab.run(sc, draws=100, seed=1, **kwargs)

@@ -6,7 +6,10 @@ A checkpoint folder lets an interrupted :func:`simlab.run` resume where it stopp
   flag, simlab version). A rerun with other arguments is refused, never mixed in.
 - ``block-NNNNNN.npz`` holds one block's :class:`~simlab.engine.metrics.BlockMetrics`
   arrays, written atomically (a temporary file in the same folder, then ``os.replace``),
-  so a file either is complete or does not exist under its final name.
+  so a file either is complete or does not exist under its final name. It also holds a
+  SHA-256 digest of every array (name, dtype, shape and bytes) and of the run's identity,
+  checked on load: a block rewritten with other values, even as a valid zip file, is
+  refused.
 
 The files hold plain numeric arrays only: they are written with :func:`numpy.savez` and
 read with ``allow_pickle=False``, so loading a checkpoint never runs code.
@@ -19,6 +22,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -29,10 +33,10 @@ import numpy as np
 from simlab.engine.metrics import BlockMetrics
 from simlab.errors import ScenarioError
 
-__all__ = ["Checkpoint"]
+__all__ = ["Checkpoint", "digest"]
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: blocks carry a SHA-256 digest
 _TMP_PREFIX = ".block-"  # temporary files, renamed to block-NNNNNN.npz when complete
 _SEP = "."  # npz member names are "<field>.<name>", e.g. "provider.npv"
 _META = "meta"
@@ -40,6 +44,29 @@ _META = "meta"
 
 def _block_name(block: int) -> str:
     return f"block-{block:06d}.npz"
+
+
+def digest(arrays: Mapping[str, np.ndarray], salt: str = "") -> str:
+    """Return a SHA-256 over named arrays: each name, dtype, shape and bytes, names sorted.
+
+    Parameters
+    ----------
+    arrays : mapping of str to numpy.ndarray
+        The arrays.
+    salt : str
+        Text hashed first (e.g. a run's identity), so equal arrays of another run differ.
+
+    Returns
+    -------
+    str
+        The hex digest.
+    """
+    h = hashlib.sha256(salt.encode())
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        h.update(f"\x00{name}\x00{array.dtype.str}\x00{array.shape}\x00".encode())
+        h.update(array.tobytes())
+    return h.hexdigest()
 
 
 class Checkpoint:
@@ -71,7 +98,14 @@ class Checkpoint:
     def _open(self) -> None:
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(f"checkpoint {self.folder}: exists and is not a folder")
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.TemporaryFile(prefix=_TMP_PREFIX, dir=self.folder)
+            probe.close()
+        except OSError as exc:
+            raise ScenarioError(
+                f"checkpoint {self.folder}: cannot write there: {exc.strerror or exc}"
+            ) from None
         path = self.folder / MANIFEST
         if not path.exists():
             if any(self.folder.glob("block-*.npz")):
@@ -119,8 +153,19 @@ class Checkpoint:
         return self.folder / _block_name(block)
 
     def done(self, block: int) -> bool:
-        """Return whether block ``block`` has a file (its content is checked on load)."""
-        return self.path(block).is_file()
+        """Return whether block ``block`` has a file (its content is checked on load).
+
+        Raises
+        ------
+        ScenarioError
+            If something other than a file stands at the block file's path.
+        """
+        path = self.path(block)
+        if path.exists() and not path.is_file():
+            raise ScenarioError(
+                f"checkpoint {path}: is not a file (a folder?); remove it and rerun"
+            )
+        return path.is_file()
 
     def save(self, block: int, start: int, stop: int, metrics: BlockMetrics) -> None:
         """Write one finished block atomically.
@@ -143,13 +188,24 @@ class Checkpoint:
         for f in fields(BlockMetrics):
             for name, array in getattr(metrics, f.name).items():
                 arrays[f"{f.name}{_SEP}{name}"] = np.asarray(array)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".tmp", dir=self.folder)
+        arrays[f"{_META}{_SEP}sha256"] = np.array(digest(arrays, self.run_id))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".tmp", dir=self.folder)
+        except OSError as exc:
+            raise ScenarioError(
+                f"checkpoint {self.folder}: cannot write a block file: {exc.strerror or exc}"
+            ) from None
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **arrays)  # type: ignore[arg-type]
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path(block))
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise ScenarioError(
+                f"checkpoint {self.path(block)}: cannot write the block file: {exc.strerror or exc}"
+            ) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -174,7 +230,15 @@ class Checkpoint:
                     if target is None or not name:
                         raise ValueError(f"unexpected array {key!r}")
                     target[name] = data[key]
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            KeyError,
+            RuntimeError,
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as exc:
             raise ScenarioError(
                 f"checkpoint {path}: damaged or truncated block file ({exc}); "
                 "delete it and rerun to compute the block again"
@@ -188,6 +252,15 @@ class Checkpoint:
                     f"checkpoint {path}: {key} is {shown!r}, expected {want!r}; the file "
                     "does not belong to this block of this run (delete it and rerun)"
                 )
+        stored = meta.pop("sha256", None)
+        found = {f"{_META}{_SEP}{k}": v for k, v in meta.items()}
+        for group, arrays in parts.items():
+            found.update({f"{group}{_SEP}{name}": a for name, a in arrays.items()})
+        if stored is None or stored.shape != () or str(stored.item()) != digest(found, self.run_id):
+            raise ScenarioError(
+                f"checkpoint {path}: its arrays do not match their SHA-256 digest (the file "
+                "was altered or damaged, or comes from another run); delete it and rerun"
+            )
         n = stop - start
         for group, arrays in parts.items():
             for name, array in arrays.items():

@@ -35,6 +35,7 @@ from simlab.claims import parse_claim
 from simlab.engine import inputs_to_values, validate_inputs
 from simlab.engine.metrics import BlockMetrics, run_and_reduce
 from simlab.errors import ScenarioError, SimlabWarning
+from simlab.guard import check_block
 from simlab.metrics import metric_names, suggest_metric
 from simlab.precision import Precision, precision_reached
 from simlab.results import (
@@ -123,11 +124,17 @@ def simulate_block(
     Returns
     -------
     BlockMetrics
+
+    Raises
+    ------
+    SimulationError
+        If a stored metric is infinite, or NaN where no documented reason allows it
+        (:func:`simlab.guard.check_block`).
     """
     values = inputs_to_values(scenario, inputs, start, stop)
     if offset:
         values = dataclasses.replace(values, offset=values.offset + offset)
-    return run_and_reduce(scenario, values, paths=paths)
+    return check_block(scenario, values, run_and_reduce(scenario, values, paths=paths))
 
 
 def simulate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,10 @@ import pytest
 from simlab.checkpoint import Checkpoint
 from simlab.engine.metrics import BlockMetrics
 from simlab.errors import ScenarioError
+from simlab.experiment import run
+from simlab.scenario.load import load_scenario
+
+SC = load_scenario(Path(__file__).parent / "data" / "uncertain.toml")
 
 MANIFEST = {"scenario_hash": "abc", "seed": 1, "sampler": "mc", "draws": 10, "block_size": 4}
 
@@ -45,7 +50,7 @@ def test_a_block_round_trips_exactly(tmp_path):
 def test_the_manifest_is_written_once_and_checked(tmp_path):
     Checkpoint(tmp_path, MANIFEST)
     written = json.loads((tmp_path / "manifest.json").read_text())
-    assert written == {"format": 1, **MANIFEST}
+    assert written == {"format": 2, **MANIFEST}
     with pytest.raises(ScenarioError, match=r"another run: draws is 10 there, 12 here"):
         Checkpoint(tmp_path, {**MANIFEST, "draws": 12})
 
@@ -106,3 +111,27 @@ def test_a_pickled_array_is_never_loaded(tmp_path):
     )
     with pytest.raises(ScenarioError, match="damaged or truncated block file"):
         store.load(0, 0, 1)
+
+
+def test_a_block_rewritten_with_other_values_and_a_valid_zip_is_refused(tmp_path):
+    # Issue 16 #9: the file is a valid npz (valid zip CRCs), but one array was changed.
+    ck = tmp_path / "ck"
+    run(SC, draws=6, seed=1, block_size=3, checkpoint=ck)
+    path = ck / "block-000001.npz"
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["provider.npv"] = arrays["provider.npv"] * 2.0
+    np.savez(path, **arrays)
+    with pytest.raises(ScenarioError, match="do not match their SHA-256 digest"):
+        run(SC, draws=6, seed=1, block_size=3, checkpoint=ck)
+
+
+def test_a_folder_at_a_block_path_and_an_unwritable_checkpoint_are_input_errors(tmp_path):
+    ck = tmp_path / "ck"
+    run(SC, draws=6, seed=1, block_size=3, checkpoint=ck)
+    (ck / "block-000001.npz").unlink()
+    (ck / "block-000001.npz").mkdir()
+    with pytest.raises(ScenarioError, match="is not a file"):
+        run(SC, draws=6, seed=1, block_size=3, checkpoint=ck)
+    with pytest.raises(ScenarioError, match="cannot write there"):
+        run(SC, draws=3, seed=1, checkpoint="/proc/ck")

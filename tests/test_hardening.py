@@ -293,3 +293,58 @@ def test_18_follow_cycles_are_refused_at_load():
 def test_18_a_horizon_of_too_many_steps_is_refused():
     with pytest.raises(ScenarioError, match="at most 5,000 steps"):
         load(edited(start="1900-01", end="2100-01", step="week"))
+
+
+# --- #6 the finite-results guard -----------------------------------------------------------
+def _one_block(path=FULL):
+    from simlab.engine import inputs_to_values
+    from simlab.engine.metrics import run_and_reduce
+
+    sc = load_scenario(path)
+    values = inputs_to_values(sc, None, 0, 1)
+    return sc, values, run_and_reduce(sc, values)
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "fragment"),
+    [
+        ("provider", "npv", r"draw 0: metric npv\[openco\] is inf"),
+        ("yearly_group", "revenue_year", r"metric revenue_year\[closed, 2026\] is -inf .*float32"),
+        ("group", "irr", r"metric irr\[open\] is inf"),
+    ],
+)
+def test_6_an_infinite_metric_raises_naming_draw_metric_and_who(table, name, fragment):
+    from simlab.errors import SimulationError
+    from simlab.guard import check_block
+
+    sc, values, block = _one_block()
+    array = getattr(block, table)[name]
+    if table == "provider":
+        array[0, sc.providers.index("openco")] = np.inf
+    elif table == "group":
+        array[0, sc.groups.index("open")] = np.inf
+    else:
+        array[0, sc.years.index(2026), sc.groups.index("closed")] = -np.inf
+    with pytest.raises(SimulationError, match=fragment):
+        check_block(sc, values, block)
+
+
+def test_6_documented_nans_pass_and_others_do_not():
+    from simlab.errors import SimulationError
+    from simlab.guard import check_block
+
+    sc, values, block = _one_block()
+    block.provider["irr"][0, 0] = np.nan  # no IRR: documented
+    check_block(sc, values, block)
+    block.provider["revenue"][0, 0] = np.nan  # revenue has no reason to be NaN
+    with pytest.raises(SimulationError, match=r"metric revenue\[closedco\] is nan"):
+        check_block(sc, values, block)
+
+
+def test_6_an_empty_groups_best_quality_is_nan_not_minus_infinity():
+    doc = edited()
+    for provider in doc["providers"].values():
+        provider["kind"] = "open"
+    res = simlab.simulate(load(doc))
+    assert np.isnan(res.metrics.quality_final_by_group.sel(group="closed")).all()
+    assert np.isnan(res.metrics.quality_by_group.sel(group="closed")).all()

@@ -10,7 +10,8 @@ The user's API, grouped:
 - sensitivity: :func:`tornado`, :func:`sweep`, :func:`sobol`, :func:`morris` (more in
   :mod:`simlab.sensitivity`)
 - which assumptions: :func:`outcome`, :func:`prim`, :func:`cart`, :func:`conditional`,
-  :func:`drivers` (from a run's own draws; more in :mod:`simlab.discover`)
+  :func:`drivers` (from a run's own draws; more in :mod:`simlab.discover`), and
+  :func:`goal_seek` (the parameter value at which a claim's probability hits a target)
 - figures: :mod:`simlab.plot` (matplotlib, imported only when a figure is drawn)
 - the economics as pure functions: :mod:`simlab.market`, :mod:`simlab.finance`
 - errors: :class:`SimlabError`, :class:`ScenarioError`, :class:`SimulationError`,
@@ -22,6 +23,7 @@ from simlab._version import __version__
 from simlab.discover import cart, conditional, drivers, outcome, prim
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
 from simlab.experiment import run, sample_inputs, simulate
+from simlab.goalseek import goal_seek
 from simlab.precision import Precision
 from simlab.results import Results, load_results
 from simlab.scenario import list_scenarios
@@ -41,6 +43,7 @@ __all__ = [
     "conditional",
     "drivers",
     "finance",
+    "goal_seek",
     "list_scenarios",
     "load_results",
     "load_scenario",

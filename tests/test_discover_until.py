@@ -92,3 +92,42 @@ def test_quantile_se_of_a_normal_median_is_the_asymptotic_one():
 def test_bad_until_is_a_scenario_error(sc, kwargs, match):
     with pytest.raises(ScenarioError, match=match):
         simlab.run(sc, draws=100, seed=1, **kwargs)
+
+
+# --------------------------------------------------------------------------- goal seek
+def test_goal_seek_interval_contains_the_crossing_of_a_fine_sweep(sc):
+    from simlab.discover._data import claim_outcome
+
+    param, claim, target, draws, seed = "finance.discount_rate", "openai-npv-negative", 0.85, 200, 3
+    found = simlab.goal_seek(
+        sc, param, claim, target, low=0.05, high=0.3, draws=draws, seed=seed, tol=0.002
+    )
+    # the fine sweep on the same draws (common random numbers), by hand
+    base = simlab.sample_inputs(sc, draws, seed)
+    grid = np.linspace(0.05, 0.3, 26)
+    probability = []
+    for value in grid:
+        table = base.copy()
+        table[param] = value
+        probability.append(np.nanmean(claim_outcome(simlab.simulate(sc, table), claim)))
+    probability = np.array(probability)
+    assert np.all(np.diff(probability) >= -0.02)  # monotone up to the draws' steps
+    i = int(np.argmax(probability >= target))
+    assert 0 < i
+    left, right = grid[i - 1], grid[i]
+    assert found.low <= right and left <= found.high  # the interval meets the crossing
+    assert found.low <= found.value <= found.high
+    a, b = found.bracket
+    assert b - a <= 0.002 and left - 1e-12 <= found.value <= right + 1e-12
+    # the trials the answer reports are the probabilities of those draws
+    row = found.evaluations.set_index("value").loc[0.05, "probability"]
+    assert row == pytest.approx(probability[0])
+
+
+def test_goal_seek_says_when_the_target_is_not_bracketed(sc):
+    with pytest.raises(
+        ScenarioError, match=r"target 0.01 is not bracketed: P\(openai-npv-negative\)"
+    ):
+        simlab.goal_seek(
+            sc, "finance.discount_rate", "openai-npv-negative", 0.01, low=0.05, high=0.3, draws=50
+        )

@@ -18,6 +18,7 @@ from simlab._version import __version__
 from simlab.claims import Term, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
+from simlab.integrity import attrs_digest, dataset_digests, verify_digests
 from simlab.metrics import CLAIM_METRICS, HEADLINE, METRICS, PATHS, YEARLY_METRICS, suggest_metric
 from simlab.scenario.load import Scenario
 from simlab.tables import ordered_values, quantiles_of
@@ -472,15 +473,22 @@ class Results:
         """Save the results as one netCDF-4 file (h5netcdf engine; no pickle).
 
         The file holds groups ``metrics``, ``paths`` (when the run kept them) and
-        ``inputs`` (one variable per column, its parameter path in the ``path``
-        attribute), and in its root attributes the scenario's identity: name, origin,
-        SHA-256 hash and resolved document (JSON text), with the seed, sampler, block
-        size and simlab version of the run. :func:`load_results` reads it back.
+        ``inputs`` (a 2-D variable ``inputs`` over ``draw`` and ``path`` for numbers,
+        ``input_dates`` over ``draw`` and ``date_path`` for dates), and in its root
+        attributes the scenario's identity: name, origin, SHA-256 hash and resolved
+        document (JSON text), with the seed, sampler, block size and simlab version of
+        the run, and a SHA-256 digest of every array and attribute set
+        (:mod:`simlab.integrity`). :func:`load_results` reads it back and checks them.
 
         Parameters
         ----------
         path : str or os.PathLike
             The file to write (replaced atomically if it exists).
+
+        Raises
+        ------
+        ScenarioError
+            If the file cannot be written (the folder is missing or read-only, ...).
         """
         _require_h5py()
         target = Path(path)
@@ -497,15 +505,22 @@ class Results:
                 "has_paths": int(self.paths is not None),
             }
         )
+        metrics = self.metrics.copy()
+        metrics.attrs = _clean_attrs(dict(metrics.attrs))
+        groups = {"metrics": metrics, "inputs": _inputs_dataset(self.inputs)}
+        if self.paths is not None:
+            groups["paths"] = self.paths
+        attrs["simlab_sha256"] = json.dumps(
+            {**dataset_digests(groups), "/.attrs": attrs_digest(attrs)}
+        )
         try:
             xr.Dataset(attrs=attrs).to_netcdf(tmp, mode="w", engine="h5netcdf")
-            metrics = self.metrics.copy()
-            metrics.attrs = _clean_attrs(dict(metrics.attrs))
-            metrics.to_netcdf(tmp, mode="a", group="metrics", engine="h5netcdf")
-            if self.paths is not None:
-                self.paths.to_netcdf(tmp, mode="a", group="paths", engine="h5netcdf")
-            _inputs_dataset(self.inputs).to_netcdf(tmp, mode="a", group="inputs", engine="h5netcdf")
+            for name, ds in groups.items():
+                ds.to_netcdf(tmp, mode="a", group=name, engine="h5netcdf")
             os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ScenarioError(f"{target}: cannot write the results file: {exc}") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -554,7 +569,7 @@ def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]
 
 
 # --------------------------------------------------------------------------- files
-_FORMAT = 1
+_FORMAT = 2  # 2: inputs as one 2-D variable; SHA-256 digests of every array
 
 
 def _require_h5py() -> None:
@@ -581,14 +596,50 @@ def _clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inputs_dataset(inputs: pd.DataFrame) -> xr.Dataset:
+    """Return the inputs table as (at most) two 2-D variables: numbers and dates.
+
+    One variable per column cost a netCDF variable each (a 3,000-column table took
+    minutes to save); ``inputs`` (draw, path) holds the numeric columns as float64 and
+    ``input_dates`` (draw, date_path) the date columns as datetime64[ns].
+    """
     columns = [str(c) for c in inputs.columns]
-    data = {
-        f"input_{j:03d}": ("draw", inputs[c].to_numpy(), {"path": c}) for j, c in enumerate(columns)
-    }
-    return xr.Dataset(
-        data,
-        coords={"draw": np.arange(len(inputs))},
-        attrs={"columns": json.dumps(columns)},
+    is_date = [pd.api.types.is_datetime64_any_dtype(inputs[c]) for c in inputs.columns]
+    numbers = [c for c, d in zip(inputs.columns, is_date, strict=True) if not d]
+    dates = [c for c, d in zip(inputs.columns, is_date, strict=True) if d]
+    data: dict[str, Any] = {}
+    coords: dict[str, Any] = {"draw": np.arange(len(inputs))}
+    if numbers:
+        values = inputs[numbers].to_numpy(dtype=np.float64)
+        data["inputs"] = (("draw", "path"), values)
+        coords["path"] = [str(c) for c in numbers]
+    if dates:
+        stamps = np.stack([inputs[c].to_numpy(dtype="datetime64[ns]") for c in dates], axis=1)
+        data["input_dates"] = (("draw", "date_path"), stamps)
+        coords["date_path"] = [str(c) for c in dates]
+    return xr.Dataset(data, coords=coords, attrs={"columns": json.dumps(columns)})
+
+
+def _inputs_table(stored: xr.Dataset, file: Path) -> pd.DataFrame:
+    """Rebuild the inputs table from :func:`_inputs_dataset` (or format 1's columns)."""
+    columns = json.loads(str(stored.attrs.get("columns", "[]")))
+    if not isinstance(columns, list):
+        raise ScenarioError(f"{file}: the inputs' column list is damaged")
+    found: dict[str, np.ndarray] = {}
+    if "inputs" in stored:
+        for j, c in enumerate(stored["path"].values.tolist()):
+            found[str(c)] = stored["inputs"].values[:, j]
+    if "input_dates" in stored:
+        for j, c in enumerate(stored["date_path"].values.tolist()):
+            found[str(c)] = stored["input_dates"].values[:, j]
+    for j, c in enumerate(columns):  # format 1: one variable per column
+        if f"input_{j:03d}" in stored:
+            found[str(c)] = stored[f"input_{j:03d}"].to_numpy()
+    if sorted(found) != sorted(str(c) for c in columns):
+        raise ScenarioError(f"{file}: the inputs do not match their column list (damaged)")
+    return pd.DataFrame(
+        {c: found[str(c)] for c in columns},
+        index=pd.RangeIndex(stored.sizes.get("draw", 0), name="draw"),
+        columns=columns,
     )
 
 
@@ -659,18 +710,41 @@ def load_results(path: str | os.PathLike[str]) -> Results:
     >>> again = simlab.load_results("results.nc")  # doctest: +SKIP
     """
     _require_h5py()
+    if not isinstance(path, str | os.PathLike):
+        raise ScenarioError(f"path must be a file path, got {type(path).__name__}")
     file = Path(path)
     if not file.is_file():
         raise ScenarioError(f"{file}: no such results file")
+    try:
+        return _load_results(file)
+    except SimlabError:
+        raise
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        RuntimeError,
+        UnicodeError,
+    ) as exc:
+        raise ScenarioError(
+            f"{file}: not a readable simlab results file ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
+
+
+def _load_results(file: Path) -> Results:
+    """Read a results file (:func:`load_results` wraps HDF5 and decoding errors)."""
 
     def group(name: str | None) -> xr.Dataset:
         try:
             with xr.open_dataset(file, group=name, engine="h5netcdf") as ds:
                 return ds.load()
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
             where = f"group {name!r} of " if name else ""
             raise ScenarioError(
-                f"{file}: cannot read {where}a simlab results file: {exc}"
+                f"{file}: cannot read {where}a simlab results file: {str(exc)[:200]}"
             ) from None
 
     root = group(None)
@@ -688,12 +762,12 @@ def load_results(path: str | os.PathLike[str]) -> Results:
     metrics = group("metrics")
     paths = group("paths") if int(attrs.get("has_paths", 0)) else None
     stored = group("inputs")
-    columns = json.loads(stored.attrs.get("columns", "[]"))
-    inputs = pd.DataFrame(
-        {c: stored[f"input_{j:03d}"].to_numpy() for j, c in enumerate(columns)},
-        index=pd.RangeIndex(stored.sizes.get("draw", 0), name="draw"),
-        columns=columns,
-    )
+    if int(attrs["simlab_results_format"]) >= 2:
+        read = {"metrics": metrics, "inputs": stored}
+        if paths is not None:
+            read["paths"] = paths
+        verify_digests(read, attrs.get("simlab_sha256"), str(file), root=attrs)
+    inputs = _inputs_table(stored, file)
     for ds in (metrics, paths):
         if ds is not None:
             for name in ds.variables:

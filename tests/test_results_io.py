@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,61 @@ def test_without_h5py_the_error_says_what_to_install(res, tmp_path, monkeypatch)
         res.to_netcdf(tmp_path / "results.nc")
     with pytest.raises(SimlabError, match="pip install h5py"):
         load_results(tmp_path / "results.nc")
+
+
+def test_bit_flips_are_refused_or_change_nothing(res, tmp_path):
+    # Issue 16 #4: of single-bit flips across the file, none may load different numbers.
+    from simlab.errors import SimlabError
+
+    path = tmp_path / "r.nc"
+    res.to_netcdf(path)
+    raw = bytearray(path.read_bytes())
+    rng = np.random.default_rng(16)
+    silent, refused = 0, 0
+    for position in rng.choice(len(raw) * 8, size=24, replace=False):
+        flipped = bytearray(raw)
+        flipped[position // 8] ^= 1 << int(position % 8)
+        bad = tmp_path / "flipped.nc"
+        bad.write_bytes(bytes(flipped))
+        try:
+            back = load_results(bad)
+        except SimlabError:
+            refused += 1
+            continue
+        same = back.metrics.equals(res.metrics) and back.inputs.equals(res.inputs)
+        silent += not same
+    assert silent == 0
+    assert refused > 0
+
+
+def test_numbers_rewritten_in_place_or_a_relabelled_input_are_refused(res, tmp_path):
+    import h5py
+
+    path = tmp_path / "r.nc"
+    res.to_netcdf(path)
+    with h5py.File(path, "r+") as fh:
+        fh["metrics/npv"][...] = fh["metrics/npv"][...] * 2
+    with pytest.raises(ScenarioError, match=r"array metrics/npv does not match its SHA-256"):
+        load_results(path)
+    res.to_netcdf(path)
+    with h5py.File(path, "r+") as fh:
+        fh["inputs"].attrs["columns"] = json.dumps(list(reversed(res.inputs.columns)))
+    with pytest.raises(ScenarioError, match=r"inputs/\.attrs does not match"):
+        load_results(path)
+
+
+def test_inputs_are_one_2d_variable_with_a_path_coordinate(res, tmp_path):
+    import h5py
+
+    path = tmp_path / "r.nc"
+    res.to_netcdf(path)
+    with h5py.File(path, "r") as fh:
+        names = set(fh["inputs"].keys())
+    assert "inputs" in names and not any(n.startswith("input_0") for n in names)
+    assert load_results(path).inputs.equals(res.inputs)
+
+
+@pytest.mark.parametrize("bad", [123, None, ["a.nc"]])
+def test_load_results_of_a_non_path_is_a_scenario_error(bad):
+    with pytest.raises(ScenarioError, match="path must be a file path"):
+        load_results(bad)

@@ -153,6 +153,11 @@ def _args_validate(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="treat warnings (e.g. a price that a pricing rule overrides) as errors",
     )
+    parser.add_argument(
+        "--draft",
+        action="store_true",
+        help="accept figures without a source or an assumption (a draft)",
+    )
 
 
 def _run_validate(args: argparse.Namespace) -> int:
@@ -182,7 +187,19 @@ def _run_validate(args: argparse.Namespace) -> int:
                 _bounded(f"{name}: cannot validate: {type(exc).__name__}: {exc}"), file=sys.stderr
             )
         else:
-            print(f"{name}: ok ({len(sc.params)} parameters, {len(sc.uncertain)} uncertain)")
+            unsourced = sc.unsourced()
+            if unsourced and not args.draft:
+                bad += 1
+                print(
+                    f"{sc.origin}: {unsourced[0]}: a figure with no source "
+                    f"({len(unsourced)} such figure{'s' if len(unsourced) > 1 else ''}); "
+                    'write {value = ..., source = "..."} or assumption = "..." '
+                    "(or validate --draft)",
+                    file=sys.stderr,
+                )
+                continue
+            note = f"; {len(unsourced)} figures without a source (draft)" if unsourced else ""
+            print(f"{name}: ok ({len(sc.params)} parameters, {len(sc.uncertain)} uncertain{note})")
     return EXIT_USAGE if bad else EXIT_OK
 
 

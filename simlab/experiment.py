@@ -34,7 +34,7 @@ from simlab.checkpoint import Checkpoint
 from simlab.claims import parse_claim
 from simlab.engine import inputs_to_values, validate_inputs
 from simlab.engine.metrics import BlockMetrics, run_and_reduce
-from simlab.errors import ScenarioError, SimlabWarning
+from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.guard import check_block
 from simlab.metrics import metric_names, suggest_metric
 from simlab.precision import Precision, precision_reached
@@ -348,6 +348,13 @@ def _run_job(job: _Job) -> tuple[pd.DataFrame, BlockMetrics]:
     return _simulate_rows(scenario, job.seed, job.block, job.start, job.stop, job.paths, job.inputs)
 
 
+_MAIN_GUARD = (
+    "the worker processes could not start: a script that runs with executor='processes' "
+    "(or process_pool) must put its code under a main guard, i.e. indent it below "
+    'if __name__ == "__main__":  (each worker imports the script; see docs/distributed.md)'
+)
+
+
 def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     """Return a process pool for :func:`run`, started with the "spawn" method.
 
@@ -365,9 +372,19 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     -------
     concurrent.futures.ProcessPoolExecutor
         Shut it down when done (use it in a ``with`` block).
+
+    Raises
+    ------
+    SimulationError
+        If the workers cannot start, e.g. because the script has no main guard.
     """
     if workers is not None:
         workers = _check_count("workers", workers, 1)
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # A spawned worker is importing the script that started it, and the script
+        # starts a pool again: its code is not under a main guard. Leave quietly; the
+        # parent sees its workers fail and says why, once.
+        raise SystemExit(1)
     count = workers or os.cpu_count() or 1
     pool = cf.ProcessPoolExecutor(
         max_workers=count, mp_context=multiprocessing.get_context("spawn")
@@ -382,6 +399,9 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
     try:
         for started in [pool.submit(os.getpid) for _ in range(count)]:
             started.result()
+    except cf.process.BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise SimulationError(_MAIN_GUARD) from None
     finally:
         os.environ.clear()
         os.environ.update(saved)

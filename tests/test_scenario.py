@@ -55,7 +55,7 @@ def test_the_full_test_scenario_loads_with_paths_for_every_number():
         ),
         (
             {"providers__openco__pricein": 1.0},
-            r"providers.openco.pricein: unknown key; did you mean 'price_in'\?",
+            r"providers.openco.pricein: unknown key 'pricein'; did you mean 'price_in'\?",
         ),
         (
             {"providers__openco__price_in": None},

@@ -19,11 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from types import UnionType
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from simlab.errors import ScenarioError
 from simlab.scenario import catalog
@@ -244,18 +245,74 @@ def _loc_to_path(loc: Iterable[object]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _keys_at(loc: Iterable[object]) -> list[str]:
+    """Return the keys the schema allows in the table at ``loc`` (a pydantic location)."""
+    model: type[BaseModel] | None = ScenarioSpec
+    items = [str(x) for x in loc]
+    i = 0
+    while i < len(items) and model is not None:
+        field = model.model_fields.get(items[i])
+        if field is None:
+            return []
+        model, skip = _model_of(field.annotation, items[i + 1 : i + 3])
+        i += 1 + skip
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _model_of(annotation: object, following: list[str]) -> tuple[type[BaseModel] | None, int]:
+    """Return the model a field holds and how many location items name its entry."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, 0
+    if origin is Annotated:
+        return _model_of(args[0], following)
+    if origin in (dict, list):
+        inner, skip = _model_of(args[-1], following[1:])
+        return inner, 1 + skip
+    if origin in (Union, UnionType):
+        models = [m for a in args if (m := _model_of(a, following)[0]) is not None]
+        if len(models) == 1:
+            return models[0], 0
+        tagged = [m for m in models if following and _tag(m) == following[0]]
+        return (tagged[0], 1) if tagged else (None, 0)
+    return None, 0
+
+
+def _tag(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("type")
+    args = get_args(field.annotation) if field is not None else ()
+    return str(args[0]) if args else None
+
+
 def _format_validation(exc: ValidationError, where: str) -> ScenarioError:
     errors = exc.errors(include_url=False)
+    # An unknown key usually explains a missing one beside it (a typo): report it first.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     path = _loc_to_path(first["loc"])
     kind = first["type"]
     msg = str(first["msg"]).removeprefix("Value error, ")
     value = first.get("input")
+    shown_errors = 1
     if kind == "extra_forbidden":
         key = str(first["loc"][-1])
-        close = difflib.get_close_matches(key, sorted(field_vocabulary()), n=1, cutoff=0.7)
+        allowed = _keys_at(first["loc"][:-1]) or sorted(field_vocabulary())
+        parent = tuple(first["loc"][:-1])
+        missing = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "missing" and tuple(e["loc"][:-1]) == parent
+        ]
+        close = difflib.get_close_matches(key, missing, n=1, cutoff=0.6) or (
+            difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        text = f"{where}: {path}: unknown key{hint}"
+        if close and close[0] in missing:
+            hint += f" ({close[0]!r} is required and missing)"
+            shown_errors = 2
+        text = f"{where}: {path}: unknown key {key!r}{hint}"
+        if not close and allowed:
+            text += f" (allowed here: {', '.join(allowed)})"
     elif kind == "missing":
         text = f"{where}: {path}: required key is missing"
     elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
@@ -267,8 +324,9 @@ def _format_validation(exc: ValidationError, where: str) -> ScenarioError:
         shown = value if not isinstance(value, Mapping | list) else None
         got = f", got {shown!r}" if shown is not None and "got" not in msg else ""
         text = f"{where}: {path}: {msg}{got}"
-    if len(errors) > 1:
-        text += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    more = len(errors) - shown_errors
+    if more > 0:
+        text += f" (and {more} more error{'s' if more > 1 else ''})"
     return ScenarioError(text)
 
 
@@ -485,6 +543,22 @@ class Scenario:
             return f"assumption: {param.assumption}"
         return ""
 
+    def unsourced(self) -> list[str]:
+        """Return the figures the file writes with neither a ``source`` nor an ``assumption``.
+
+        An event's own ``source`` covers its figures. ``simlab validate`` refuses a
+        scenario with such figures (every figure carries its source) unless ``--draft``.
+        """
+        out = []
+        for path, param in self.params.items():
+            if param.source or param.assumption or not _written(self.document, path):
+                continue
+            parts = path.split(".")
+            if parts[0] == "events" and self.spec.events[parts[1]].source:
+                continue
+            out.append(path)
+        return out
+
     def source_of_text(self, source: str | None) -> str:
         """Expand reference keys (``"A3"``, from ``[references]``) in a source text."""
         if not source:
@@ -558,14 +632,15 @@ class Scenario:
         """
         if not isinstance(values, Mapping):
             raise ScenarioError(
-                f"values must be a mapping of parameter path to value, got {type(values).__name__}"
+                f"with_values takes a mapping of parameter path to value, e.g. "
+                f"{{'providers.openai.price_in': 2.0}}; got a {type(values).__name__}"
             )
         doc = copy.deepcopy(dict(self.document))
         doc.pop("extends", None)
         for path in values:
             if not isinstance(path, str):
                 raise ScenarioError(f"a parameter path must be text, got {path!r}")
-            self._require_path(path)
+            self._require_figure(path)
         from simlab.scenario.overrides import check_live
 
         check_live(self, values, strict=strict)
@@ -586,6 +661,31 @@ class Scenario:
                 new = new.item()
             node[parts[-1]] = new
         return Scenario.from_dict(doc, origin=f"{self.origin} (edited)")
+
+    def _require_figure(self, path: str) -> None:
+        """Like :meth:`_require_path`, but a setting (a rule, a switch, an event) says how."""
+        if path in self.params:
+            return
+        parts = path.split(".")
+        node: object = self.spec
+        for part in parts[:-1]:
+            if isinstance(node, BaseModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            elif isinstance(node, Mapping) and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+        setting = isinstance(node, BaseModel) and parts[-1] in type(node).model_fields
+        new_event = parts[0] == "events" and len(parts) >= 3 and parts[1] not in self.spec.events
+        if setting or new_event:
+            raise ScenarioError(
+                f"{self.origin}: {path!r} is not a figure: with_values changes numbers and "
+                "dates only (see Scenario.parameters). To change a rule, a switch, a text "
+                "or an event, write a scenario file that extends this one "
+                f'(extends = "{self.name}") and set it there; see docs/scenario-format.md'
+            )
+        self._require_path(path)
 
     def _require_path(self, path: str) -> None:
         if path in self.params:
@@ -710,6 +810,7 @@ class Scenario:
                 correlation_matrix(pairs, names)
             except ValueError as exc:
                 raise self._fail("correlations", str(exc)) from None
+        self._check_sources()
         if spec.claims:
             from simlab.claims import parse_claim
 
@@ -752,6 +853,30 @@ class Scenario:
                 )
             chain.append(target)
             target = providers[target].pricing.target
+
+    def _check_sources(self) -> None:
+        """Every source that reads as a reference key (``A3``) names one in [references]."""
+        refs = self.spec.references
+        if not refs:
+            return
+        cited: list[tuple[str, str | None]] = [(p, q.source) for p, q in self.params.items()]
+        cited += [(f"events.{k}.source", e.source) for k, e in self.spec.events.items()]
+        cited += [(f"claims.{k}.source", c.source) for k, c in self.spec.claims.items()]
+        cited += [
+            (f"correlations[{i}].source", c.source) for i, c in enumerate(self.spec.correlations)
+        ]
+        for path, source in cited:
+            for part in (source or "").split(";"):
+                key = part.strip()
+                if _REFERENCE_KEY.match(key) and key not in refs:
+                    close = difflib.get_close_matches(key, sorted(refs), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise self._fail(
+                        path,
+                        f"source {key!r} is not a key of [references]{hint} "
+                        f"(keys: {', '.join(refs)}); cite a key, or write the source out "
+                        "(publisher, date, title)",
+                    )
 
     def _check_shock(self, base: str, event: ShockEvent) -> None:
         parts = event.path.split(".")
@@ -797,6 +922,20 @@ class Scenario:
             )
         if event.op == "set" and value.dist is not None:
             check_bounds(value, bounds)
+
+
+def _written(document: Mapping[str, Any], path: str) -> bool:
+    """Whether the document spells out ``path`` (rather than taking a default)."""
+    node: object = document
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+#: How a reference key is spelt (``A3``, ``GOOGLE-TOKENS``); other source text is free.
+_REFERENCE_KEY = re.compile(r"^[A-Z][A-Z0-9-]*$")
 
 
 def _days(day: _dt.date) -> float:

@@ -314,6 +314,13 @@ class ScenarioSpec(_Model):
     @classmethod
     def _month(cls, raw: object) -> str:
         day = parse_date(raw)
+        if day.day != 1:
+            # Steps start on the 1st of a month: snapping silently would move the horizon.
+            raise ValueError(
+                f"must be the first of a month (steps start on the 1st): write "
+                f"'{day.year:04d}-{day.month:02d}' or '{day.year:04d}-{day.month:02d}-01', "
+                f"got {str(raw)!r}"
+            )
         return f"{day.year:04d}-{day.month:02d}"
 
     @field_validator("providers", mode="after")

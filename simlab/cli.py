@@ -226,6 +226,19 @@ def _args_run(parser: argparse.ArgumentParser) -> None:
         metavar="M,M,...",
         help="keep only these metrics (less memory; the claims' and plots' are always kept)",
     )
+    parser.add_argument(
+        "--until",
+        type=float,
+        metavar="SE",
+        help="add blocks until every claim's probability has this standard error (or "
+        "--until-claim's); --draws is then the budget",
+    )
+    parser.add_argument(
+        "--until-claim",
+        action="append",
+        metavar="NAME",
+        help="with --until: watch only this claim (repeatable)",
+    )
 
 
 def _run_run(args: argparse.Namespace) -> int:
@@ -251,6 +264,12 @@ def _run_run(args: argparse.Namespace) -> int:
     if args.metrics:
         wanted = [m.strip() for m in args.metrics.split(",") if m.strip()]
         common["metrics"] = [*wanted, "npv", "share"]  # the standard plots need these
+    if args.until_claim and args.until is None:
+        raise UsageError(f"{PROG}: error: --until-claim needs --until SE")
+    if args.until is not None:
+        from simlab.precision import Precision
+
+        common["until"] = Precision(se=args.until, claims=args.until_claim)
     if args.workers == 1:
         res = run(scenario, **common)
     else:
@@ -261,6 +280,10 @@ def _run_run(args: argparse.Namespace) -> int:
         f"{scenario.name}: {res.draws} draws, seed {args.seed}, sampler {args.sampler}, "
         f"{wall:.1f} s"
     )
+    if args.until is not None:
+        attrs = res.metrics.attrs
+        why = "target reached" if attrs["until_stopped"] == "target" else "budget spent"
+        print(f"until {attrs['until']}: {why} (largest se {attrs['until_se']:.3g})")
     print()
     from simlab.metrics import HEADLINE
 
@@ -624,6 +647,140 @@ def _run_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- which assumptions: discover, drivers ----------------------------------------------
+
+
+def _args_outcome_target(parser: argparse.ArgumentParser) -> None:
+    """Add the metric's owner and year and --out, shared by ``discover`` and ``drivers``."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--provider", help="whose metric: a provider")
+    who.add_argument("--group", help="whose metric: all, open, closed or region=XX (all)")
+    parser.add_argument("--year", type=int, help="the calendar year of a yearly metric")
+    parser.add_argument("--out", metavar="DIR", default="simlab-out", help="(simlab-out)")
+
+
+def _args_discover(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", metavar="RESULTS.nc", help="a file written by simlab run")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--claim", help="the outcome: a claim of the run's scenario")
+    what.add_argument("--metric", help="the outcome: a metric, with --below and/or --above")
+    parser.add_argument("--below", type=float, help="the outcome holds where metric < VALUE")
+    parser.add_argument("--above", type=float, help="the outcome holds where metric > VALUE")
+    _args_outcome_target(parser)
+    parser.add_argument("--method", choices=("prim", "cart"), default="prim", help="(prim)")
+    parser.add_argument("--box", type=int, help="prim: the box of the trajectory to show")
+    parser.add_argument(
+        "--min-coverage", type=float, default=0.5, help="prim: the chosen box keeps this (0.5)"
+    )
+    parser.add_argument("--max-depth", type=int, default=4, help="cart: tree depth (4)")
+
+
+def _run_discover(args: argparse.Namespace) -> int:
+    """Find where an outcome holds: PRIM's trajectory and box, or CART's leaves."""
+    import numpy as np
+
+    from simlab.discover import cart, outcome, prim
+    from simlab.discover import plots as dplots
+    from simlab.results import load_results
+
+    if args.claim is not None and (args.below is not None or args.above is not None):
+        raise UsageError(f"{PROG}: error: --below/--above go with --metric, not --claim")
+    res = load_results(args.results)
+    if args.claim is not None:
+        y = outcome(res, args.claim)
+        what = args.claim
+    else:
+        if args.below is None and args.above is None:
+            raise UsageError(f"{PROG}: error: --metric needs --below VALUE and/or --above VALUE")
+        y = outcome(
+            res,
+            metric=args.metric,
+            provider=args.provider,
+            group=args.group,
+            year=args.year,
+            below=args.below,
+            above=args.above,
+        )
+        what = args.metric
+    out = _out_dir(args)
+    print(f"{what}: holds in {_percent(float(np.nanmean(y)))} of {res.draws} draws")
+    if args.method == "cart":
+        tree = cart(res, y, max_depth=args.max_depth)
+        print()
+        _print_frame(tree.leaves.reset_index(), ["leaf", "coverage", "density", "mass", "rule"])
+        tree.leaves.to_csv(out / "leaves.csv")
+        print(f"\nwrote leaves.csv to {out}")
+        return EXIT_OK
+    found = prim(res, y)
+    chosen = found.choose(args.min_coverage) if args.box is None else args.box
+    box = found.box(chosen)
+    t = found.trajectory
+    print(f"\npeeling trajectory: {len(t)} boxes (trajectory.csv); box {chosen}:\n")
+    print(box)
+    t.to_csv(out / "trajectory.csv")
+    box.limits.to_csv(out / "box.csv")
+    written = ["trajectory.csv", "box.csv"]
+    written += _save_figure(lambda: dplots.trajectory(found, chosen=chosen), out / "trajectory.png")
+    written += _save_figure(lambda: dplots.box_limits(box), out / "box.png")
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
+def _args_drivers(parser: argparse.ArgumentParser) -> None:
+    from simlab.discover import GIVEN_DATA, RANK_METHODS
+
+    parser.add_argument("results", metavar="RESULTS.nc", help="a file written by simlab run")
+    parser.add_argument("--metric", required=True, help="a metric, e.g. npv, share_final")
+    _args_outcome_target(parser)
+    parser.add_argument(
+        "--methods",
+        metavar="M,M,...",
+        default=",".join((*RANK_METHODS, *GIVEN_DATA)),
+        help="of " + ", ".join((*RANK_METHODS, *GIVEN_DATA)) + " (all)",
+    )
+    parser.add_argument("--top", type=int, default=15, help="inputs printed and plotted (15)")
+
+
+def _run_drivers(args: argparse.Namespace) -> int:
+    """Rank the inputs of saved results by how much they drive a metric."""
+    import pandas as pd
+
+    from simlab.discover import drivers
+    from simlab.discover import plots as dplots
+    from simlab.results import load_results
+
+    if args.top < 1:
+        raise UsageError(f"{PROG}: error: --top must be >= 1, got {args.top}")
+    res = load_results(args.results)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    table = drivers(
+        res,
+        args.metric,
+        provider=args.provider,
+        group=args.group,
+        year=args.year,
+        methods=methods,
+    )
+    out = _out_dir(args)
+    table.to_csv(out / "drivers.csv")
+    written = ["drivers.csv"]
+    shown = table
+    if isinstance(table.index, pd.MultiIndex):  # a yearly metric over every year
+        last = max(y for y, _ in table.index)
+        print(f"every year in drivers.csv; shown: {last}")
+        shown = table.loc[last]
+    r2 = table.attrs["rank_r2"]
+    r2_text = f"{r2:.2f}" if isinstance(r2, float) else "by year"
+    print(f"{args.metric}: {table.attrs['draws']} draws; rank regression R2 {r2_text}\n")
+    _print_frame(shown.reset_index(), ["input", *shown.columns], limit=args.top)
+    column = methods[0]
+    written += _save_figure(
+        lambda: dplots.drivers_bars(shown, column=column, top=args.top), out / "drivers.png"
+    )
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
 # --- the registry ------------------------------------------------------------------------
 
 COMMANDS: tuple[Command, ...] = (
@@ -657,6 +814,18 @@ COMMANDS: tuple[Command, ...] = (
         "draw a figure of saved results (simlab run --out) into a PNG",
         _args_plot,
         _run_plot,
+    ),
+    Command(
+        "discover",
+        "under which assumptions does an outcome hold? PRIM boxes or CART rules",
+        _args_discover,
+        _run_discover,
+    ),
+    Command(
+        "drivers",
+        "rank the inputs of saved results by how much they drive a metric",
+        _args_drivers,
+        _run_drivers,
     ),
 )
 """Every sub-command, in the order ``simlab --help`` shows them."""

@@ -242,3 +242,28 @@ def test_drivers_of_a_yearly_metric_by_year(run):
     assert set(got.attrs["rank_r2"]) == set(years)
     one = simlab.drivers(run, "share", group="closed", year=2030, methods=["spearman", "pawn"])
     pd.testing.assert_frame_equal(got.loc[2030].loc[one.index], one, check_names=False)
+
+
+def test_delta_matches_salib_calc_delta():
+    from SALib.analyze.delta import calc_delta
+
+    from simlab.discover.drivers import delta_index
+
+    table, y = _ishigami(3000, 3)
+    x = table.to_numpy()
+    n = y.size
+    classes = int(
+        np.round(min(int(np.ceil(n ** (2.0 / (7.0 + np.tanh((1500.0 - n) / 500.0))))), 48))
+    )
+    m = np.linspace(0, n, classes + 1)
+    grid = np.linspace(y.min(), y.max(), 100)
+    expected = [calc_delta(y, grid, x[:, j], m) for j in range(3)]
+    np.testing.assert_allclose(delta_index(x, y), expected, rtol=1e-10)
+
+
+def test_ranks_with_and_without_ties_match_scipy():
+    from simlab.discover.drivers import _ranks
+
+    rng = np.random.default_rng(1)
+    a = np.column_stack([rng.random(500), rng.integers(0, 5, 500).astype(float)])
+    np.testing.assert_array_equal(_ranks(a), stats.rankdata(a, axis=0))

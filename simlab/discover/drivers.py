@@ -16,13 +16,15 @@ which build designs of their own).
   correlations scaled to sum to 1, with the correlation's sign;
 - the given-data estimators, on at most ``given_draws`` draws picked at random (seeded):
   ``delta``, Borgonovo's moment-independent measure by Plischke, Borgonovo and Smith's
-  (2013) estimator (SALib's ``calc_delta``); ``pawn``, the median over 10 slices of the
+  (2013) estimator (as SALib's ``calc_delta``, computed here about 30 times
+  faster; SALib's bootstrap, which also seeds numpy's global random state, is left
+  out); ``pawn``, the median over 10 slices of the
   input of the Kolmogorov-Smirnov distance between the metric's conditional and
   unconditional distributions (Pianosi and Wagener 2015; as SALib's ``pawn.analyze``,
   computed here for all slices at once, which is about 20 times faster and gives the
   same numbers); ``rbd_fast``, the first-order index by random balance designs
   (Tarantola et al. 2006, Plischke 2010; SALib's ``rbd_fast.analyze``, with
-  ``rbd_fast_conf`` its bootstrap interval's half-width).
+  ``rbd_fast_conf`` the half-width of its 95 % interval from 10 bootstrap resamples).
 
 :func:`conditional` is @RISK's scenario analysis: for the draws where an outcome holds,
 how far each input's median moved, in standard deviations of that input.
@@ -72,10 +74,25 @@ GIVEN_DATA = ("delta", "pawn", "rbd_fast")
 
 
 def _ranks(a: np.ndarray) -> np.ndarray:
-    """Average ranks down each column (ties share their mean rank), as float64."""
+    """Average ranks down each column (ties share their mean rank), as float64.
+
+    One stable argsort per column; only columns with ties go through scipy's
+    ``rankdata`` (continuous inputs have none), which is twice as slow.
+    """
     from scipy.stats import rankdata
 
-    return np.asarray(rankdata(a, axis=0), dtype=np.float64)
+    n, k = a.shape
+    order = np.argsort(a, axis=0, kind="stable")
+    ranked = np.take_along_axis(a, order, axis=0)
+    out = np.empty((n, k), dtype=np.float64)
+    positions = np.arange(1, n + 1, dtype=np.float64)
+    tied = (ranked[1:] == ranked[:-1]).any(axis=0) if n > 1 else np.zeros(k, dtype=bool)
+    for j in range(k):
+        if tied[j]:
+            out[:, j] = rankdata(a[:, j])
+        else:
+            out[order[:, j], j] = positions
+    return out
 
 
 def _rank_measures(x: np.ndarray, y: np.ndarray) -> tuple[dict[str, np.ndarray], float]:
@@ -136,19 +153,57 @@ def pawn_median(x: np.ndarray, y: np.ndarray, slices: int = 10) -> np.ndarray:
     return out
 
 
-def _delta(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Borgonovo's delta of each column by SALib's estimator (no bootstrap)."""
-    from SALib.analyze.delta import calc_delta
+def _kde(sample: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Gaussian kernel density of a 1-D sample on a grid, Silverman's bandwidth.
 
+    The same numbers as ``scipy.stats.gaussian_kde(sample, bw_method="silverman")(grid)``
+    without its general d-dimensional machinery (a triangular solve per call).
+    """
+    n = sample.size
+    factor = (n * 3.0 / 4.0) ** (-1.0 / 5.0)
+    var = float(np.var(sample, ddof=1)) * factor**2
+    z = (grid[None, :] - sample[:, None]) ** 2 / (2.0 * var)
+    return np.exp(-z).sum(axis=0) / (n * np.sqrt(2.0 * np.pi * var))
+
+
+def delta_index(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Borgonovo's delta of each column of ``x`` from given data, without bootstrap.
+
+    Plischke, Borgonovo and Smith's (2013) estimator (their eq. 26) as SALib's
+    ``calc_delta`` computes it: the draws are cut into ``M`` classes of equal size by
+    the input's (ordinal) ranks, ``M`` by SALib's rule; the metric's density (Gaussian
+    kernels, Silverman's bandwidth, 100 grid points) in each class is compared with its
+    density over all draws. Written here because SALib's version evaluates the overall
+    density again for every input, through scipy's d-dimensional KDE: about 30 times
+    slower on 10,000 draws by 90 inputs. A test holds it to SALib's numbers.
+    """
     n = y.size
     exp = 2.0 / (7.0 + np.tanh((1500.0 - n) / 500.0))  # SALib's number of classes
     classes = int(np.round(min(int(np.ceil(n**exp)), 48)))
-    m = np.linspace(0, n, classes + 1)
+    edges = np.linspace(0, n, classes + 1)
     grid = np.linspace(y.min(), y.max(), 100)
+    overall = _kde(y, grid)
+    positions = np.arange(1, n + 1)  # ordinal ranks of the sorted draws
+    bounds = [
+        (
+            int(np.searchsorted(positions, edges[c], side="right")),
+            int(np.searchsorted(positions, edges[c + 1], side="right")),
+        )
+        for c in range(classes)
+    ]
     out = np.full(x.shape[1], np.nan)
     for j in range(x.shape[1]):
-        if np.ptp(x[:, j]) > 0:
-            out[j] = calc_delta(y, grid, x[:, j], m)
+        if np.ptp(x[:, j]) == 0:
+            continue
+        ys = y[np.argsort(x[:, j], kind="stable")]
+        total = 0.0
+        for lo, hi in bounds:
+            part = ys[lo:hi]
+            if part.size == 0 or np.ptp(part) == 0:
+                continue
+            gap = np.abs(overall - _kde(part, grid))
+            total += part.size / (2.0 * n) * np.trapezoid(gap, grid)
+        out[j] = total
     return out
 
 
@@ -159,7 +214,7 @@ def _rbd_fast(
 
     k = x.shape[1]
     problem = {"num_vars": k, "names": [f"x{j}" for j in range(k)], "bounds": [[0.0, 1.0]] * k}
-    found = rbd_fast.analyze(problem, x, y, M=10, num_resamples=20, seed=rng)
+    found = rbd_fast.analyze(problem, x, y, M=10, num_resamples=10, seed=rng)
     return np.asarray(found["S1"], dtype=float), np.asarray(found["S1_conf"], dtype=float)
 
 
@@ -297,7 +352,7 @@ def drivers(
                 columns[name] = np.full(x.shape[1], np.nan)
         else:
             if "delta" in given:
-                columns["delta"] = _delta(xs, ys)
+                columns["delta"] = delta_index(xs, ys)
             if "pawn" in given:
                 columns["pawn"] = pawn_median(xs, ys)
             if "rbd_fast" in given:

@@ -418,6 +418,13 @@ def _peel_all(inputs: Inputs, y: np.ndarray, alpha: float, min_mass: float) -> l
     n_all = y.size
     numeric = np.array([k != CATEGORY for k in inputs.kinds])
     num_cols = np.flatnonzero(numeric)
+    # Peels are chosen on a float32 copy: selecting and comparing 4-byte numbers is
+    # about three times faster. Rounding to float32 keeps the order (it may only make
+    # neighbours equal), so the draws a peel removes are all below (above) those it
+    # keeps in float64 too, and the box's float64 limits, the nearest kept values, hold
+    # exactly the kept draws.
+    big = np.abs(x).max() if x.size else 0.0
+    fast = x.astype(np.float32) if big < 1e37 else x
     boxes = [_initial(inputs)]
     rows = np.arange(n_all)  # the draws in the current box
     while True:
@@ -431,15 +438,18 @@ def _peel_all(inputs: Inputs, y: np.ndarray, alpha: float, min_mass: float) -> l
         best: tuple[float, int, str, float, np.ndarray] | None = None  # score, j, side, limit, keep
         m = max(1, int(np.ceil(alpha * n)))
         if num_cols.size:
-            xb = x[np.ix_(rows, num_cols)]
-            part = np.partition(xb, (m - 1, n - m), axis=0)
-            lows, highs = part[m - 1], part[n - m]
+            xb = fast[rows] if num_cols.size == x.shape[1] else fast[np.ix_(rows, num_cols)]
+            xb_hits = xb[yb > 0]
+            lows = np.partition(xb, m - 1, axis=0)[m - 1]
+            highs = np.partition(xb, n - m, axis=0)[n - m]
             # remove x <= lows (at least m draws; more where values tie) or x >= highs
-            below = xb <= lows
-            above = xb >= highs
-            for side, mask, limit in (("low", below, lows), ("high", above, highs)):
-                removed = mask.sum(axis=0)
-                removed_hits = (mask & (yb[:, None] > 0)).sum(axis=0)
+            for side, limit, op in (
+                ("low", lows, np.less_equal),
+                ("high", highs, np.greater_equal),
+            ):
+                mask = op(xb, limit)
+                removed = np.count_nonzero(mask, axis=0)
+                removed_hits = np.count_nonzero(op(xb_hits, limit), axis=0)
                 left = n - removed
                 ok = (left > 0) & (left >= min_mass * n_all) & (removed > 0)
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -447,7 +457,7 @@ def _peel_all(inputs: Inputs, y: np.ndarray, alpha: float, min_mass: float) -> l
                 gain = np.where(ok, gain, -np.inf)
                 c = int(np.argmax(gain))
                 if np.isfinite(gain[c]) and (best is None or gain[c] > best[0]):
-                    best = (float(gain[c]), int(num_cols[c]), side, float(limit[c]), ~mask[:, c])
+                    best = (float(gain[c]), int(num_cols[c]), side, 0.0, ~mask[:, c])
         for j, cats in box.allowed.items():
             if len(cats) < 2:
                 continue
@@ -470,9 +480,11 @@ def _peel_all(inputs: Inputs, y: np.ndarray, alpha: float, min_mass: float) -> l
         if side.startswith("drop:"):
             allowed[j] = box.allowed[j] - {int(limit)}
         else:
-            values = x[rows, j]
             # the new limit is the nearest value still in the box
-            low[j], high[j] = values.min(), values.max()
+            if side == "low":
+                low[j] = x[rows, j].min()
+            else:
+                high[j] = x[rows, j].max()
         boxes.append(_Limits(low, high, allowed))
     return boxes
 

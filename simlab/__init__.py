@@ -18,17 +18,66 @@ The user's API, grouped:
   :class:`SimlabWarning`
 """
 
-from simlab import finance, market, plot
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from simlab._version import __version__
-from simlab.discover import cart, conditional, drivers, outcome, prim
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
-from simlab.experiment import run, sample_inputs, simulate
-from simlab.goalseek import goal_seek
-from simlab.precision import Precision
-from simlab.results import Results, load_results
-from simlab.scenario import list_scenarios
-from simlab.scenario.load import Scenario, load_scenario
-from simlab.sensitivity import morris, sobol, sweep, tornado
+
+if TYPE_CHECKING:
+    from simlab import finance, market, plot
+    from simlab.discover import cart, conditional, drivers, outcome, prim
+    from simlab.experiment import run, sample_inputs, simulate
+    from simlab.goalseek import goal_seek
+    from simlab.precision import Precision
+    from simlab.results import Results, load_results
+    from simlab.scenario import list_scenarios
+    from simlab.scenario.load import Scenario, load_scenario
+    from simlab.sensitivity import morris, sobol, sweep, tornado
+
+# The public API is imported on first use (PEP 562), so that ``import simlab`` and
+# ``simlab --version`` do not pay for scipy, pandas and xarray until they are needed.
+_LAZY = {
+    "finance": "simlab.finance",
+    "market": "simlab.market",
+    "plot": "simlab.plot",
+    "cart": "simlab.discover",
+    "conditional": "simlab.discover",
+    "drivers": "simlab.discover",
+    "outcome": "simlab.discover",
+    "prim": "simlab.discover",
+    "run": "simlab.experiment",
+    "sample_inputs": "simlab.experiment",
+    "simulate": "simlab.experiment",
+    "goal_seek": "simlab.goalseek",
+    "Precision": "simlab.precision",
+    "Results": "simlab.results",
+    "load_results": "simlab.results",
+    "list_scenarios": "simlab.scenario",
+    "Scenario": "simlab.scenario.load",
+    "load_scenario": "simlab.scenario.load",
+    "morris": "simlab.sensitivity",
+    "sobol": "simlab.sensitivity",
+    "sweep": "simlab.sensitivity",
+    "tornado": "simlab.sensitivity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simlab' has no attribute {name!r}")
+    imported = importlib.import_module(module)
+    value = imported if module == f"simlab.{name}" else getattr(imported, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Precision",

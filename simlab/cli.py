@@ -870,6 +870,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 success, 2 bad input, 1 internal error.
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in == ["--version"]:  # answered before the sub-commands' parsers import numpy
+        print(f"{PROG} {__version__}")
+        return EXIT_OK
     debug = os.environ.get("SIMLAB_DEBUG", "") == "1"
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, cast, get_args, get_origin
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from simlab.errors import ScenarioError
@@ -42,6 +41,9 @@ from simlab.scenario.schema import (
     iter_params,
 )
 from simlab.scenario.units import param_unit
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SHOCKABLE", "Scenario", "load_scenario"]
 
@@ -602,6 +604,8 @@ class Scenario:
                     "source": self.source_of(path),
                 }
             )
+        import pandas as pd  # on first use: loading a scenario does not need it
+
         return pd.DataFrame(rows).set_index("path")
 
     # --------------------------------------------------------------- editing

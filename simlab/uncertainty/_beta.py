@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import interpolate, special
 
 __all__ = ["beta_ppf"]
 
@@ -30,6 +29,8 @@ def _half(a: float, b: float, top: float) -> Callable[[Array], Array]:
     x = np.unique(
         np.concatenate([top * np.logspace(-16, 0, _POINTS), np.linspace(0, top, _POINTS)[1:]])
     )
+    from scipy import interpolate, special
+
     u = special.betainc(a, b, x)
     keep = (u > 0) & np.concatenate([[True], np.diff(u) > 0])
     spline = interpolate.PchipInterpolator(np.log(u[keep]), np.log(x[keep]), extrapolate=True)
@@ -43,6 +44,8 @@ def _half(a: float, b: float, top: float) -> Callable[[Array], Array]:
 
 @functools.lru_cache(maxsize=512)
 def _table(a: float, b: float) -> tuple[Callable[[Array], Array], Callable[[Array], Array]]:
+    from scipy import special
+
     median = float(special.betaincinv(a, b, 0.5))
     return _half(a, b, median), _half(b, a, 1.0 - median)
 

@@ -38,7 +38,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from simlab.errors import ScenarioError
 from simlab.uncertainty._beta import beta_ppf
@@ -73,6 +72,20 @@ MAX_MAGNITUDE = 1e24
 #: The dates a scenario may hold: well inside what ``datetime64[ns]`` can represent
 #: (1677-09-21 to 2262-04-11), which inputs tables use.
 DATE_RANGE = (_dt.date(1900, 1, 1), _dt.date(2200, 12, 31))
+
+
+def _stats() -> Any:
+    """Return :mod:`scipy.stats`, imported on first use (it takes most of a second)."""
+    from scipy import stats
+
+    return stats
+
+
+def _special() -> Any:
+    """Return :mod:`scipy.special`, imported on first use (lighter than scipy.stats)."""
+    from scipy import special
+
+    return special
 
 
 def check_date_range(day: _dt.date) -> _dt.date:
@@ -303,7 +316,7 @@ class Uniform(Distribution):
         _check_less(self, "low", "high")
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
-        return _as_array(stats.uniform(self.low, self.high - self.low).ppf(u))
+        return _as_array(_stats().uniform(self.low, self.high - self.low).ppf(u))
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return (self.low, self.high)
@@ -331,7 +344,7 @@ class Triangular(Distribution):
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
         width = self.high - self.low
-        frozen = stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+        frozen = _stats().triang((self.mode - self.low) / width, loc=self.low, scale=width)
         return _as_array(frozen.ppf(u))
 
     def support(self) -> tuple[float, float]:  # noqa: D102
@@ -408,7 +421,7 @@ class Normal(Distribution):
         _check_positive(self, "sd")
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
-        return _as_array(stats.norm(self.mean, self.sd).ppf(u))
+        return _as_array(_stats().norm(self.mean, self.sd).ppf(u))
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return (-math.inf, math.inf)
@@ -450,7 +463,7 @@ class TruncNormal(Distribution):
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
         low, high = self.support()
         a, b = (low - self.mean) / self.sd, (high - self.mean) / self.sd
-        return _as_array(stats.truncnorm(a, b, loc=self.mean, scale=self.sd).ppf(u))
+        return _as_array(_stats().truncnorm(a, b, loc=self.mean, scale=self.sd).ppf(u))
 
     def to_spec(self) -> dict[str, Any]:  # noqa: D102
         spec: dict[str, Any] = {"dist": self.name, "mean": self.mean, "sd": self.sd}
@@ -509,7 +522,9 @@ class LogNormal(Distribution):
             raise _error(cls.name, f"high={_fmt(high)} must be greater than median={_fmt(median)}")
         if not 0.5 < q < 1:
             raise _error(cls.name, f"q must lie strictly between 0.5 and 1, got {_fmt(q)}")
-        sigma = (math.log(high) - math.log(median)) / float(stats.norm.ppf(q))
+        sigma = (math.log(high) - math.log(median)) / float(
+            _special().ndtri(q)
+        )  # = scipy.stats.norm.ppf, bit for bit
         return cls(math.log(median), sigma, quantile_form=(median, high, q))
 
     @classmethod
@@ -526,7 +541,7 @@ class LogNormal(Distribution):
         return cls.from_quantile(params["median"], params["high"], params.get("q", 0.95))
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
-        return _as_array(stats.lognorm(self.sigma, scale=math.exp(self.mu)).ppf(u))
+        return _as_array(_stats().lognorm(self.sigma, scale=math.exp(self.mu)).ppf(u))
 
     def median(self) -> float:  # noqa: D102
         if self.quantile_form is not None:
@@ -560,7 +575,7 @@ class LogUniform(Distribution):
         _check_less(self, "low", "high")
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
-        return _as_array(stats.loguniform(self.low, self.high).ppf(u))
+        return _as_array(_stats().loguniform(self.low, self.high).ppf(u))
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return (self.low, self.high)
@@ -656,7 +671,7 @@ class UniformDate(Distribution):
 
     def ppf(self, u: ArrayLike) -> FloatArray:  # noqa: D102
         low, high = self.support()
-        days = np.floor(stats.uniform(0.0, high - low + 1.0).ppf(u))
+        days = np.floor(_stats().uniform(0.0, high - low + 1.0).ppf(u))
         # u just below 1 can round up to one day past ``high``.
         return np.minimum(low + days, high)
 

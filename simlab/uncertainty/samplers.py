@@ -12,7 +12,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import qmc
 
 from simlab.errors import ScenarioError, SimlabWarning
 
@@ -24,8 +23,13 @@ SAMPLERS: tuple[str, ...] = ("mc", "lhs", "sobol")
 RngLike = np.random.Generator | int | np.random.SeedSequence
 """A :class:`numpy.random.Generator`, or an integer seed or a ``SeedSequence`` to make one."""
 
-# scipy 1.15 renamed the qmc engines' ``seed`` keyword to ``rng``; accept both versions.
-_QMC_RNG_KEYWORD = "rng" if "rng" in inspect.signature(qmc.Sobol).parameters else "seed"
+
+def _qmc_rng_keyword() -> str:
+    """Return the qmc engines' generator keyword: scipy 1.15 renamed ``seed`` to ``rng``."""
+    from scipy.stats import qmc
+
+    return "rng" if "rng" in inspect.signature(qmc.Sobol).parameters else "seed"
+
 
 # Sobol' points from scipy are integers over 2**_SOBOL_BITS (so 0 is a possible point);
 # adding half a cell moves each point to its cell's centre, strictly inside (0, 1), without
@@ -124,13 +128,17 @@ def unit_sample(draws: int, dims: int, sampler: str, rng: RngLike) -> NDArray[np
     if sampler == "mc":
         return np.clip(gen.random((draws, dims)), _LOWEST, _HIGHEST)
     if sampler == "lhs":
-        engine = qmc.LatinHypercube(dims, **{_QMC_RNG_KEYWORD: gen})
+        from scipy.stats import qmc
+
+        engine = qmc.LatinHypercube(dims, **{_qmc_rng_keyword(): gen})
         return np.clip(engine.random(draws), _LOWEST, _HIGHEST)
     return _sobol(draws, dims, gen)
 
 
 def _sobol(draws: int, dims: int, gen: np.random.Generator) -> NDArray[np.float64]:
-    engine = qmc.Sobol(dims, scramble=True, bits=_SOBOL_BITS, **{_QMC_RNG_KEYWORD: gen})
+    from scipy.stats import qmc
+
+    engine = qmc.Sobol(dims, scramble=True, bits=_SOBOL_BITS, **{_qmc_rng_keyword(): gen})
     m = draws.bit_length() - 1
     if draws == 1 << m:
         points = engine.random_base2(m)

@@ -408,6 +408,47 @@ def _out_dir(args: argparse.Namespace) -> Path:
     return out
 
 
+def _check_writable(folder: Path, flag: str) -> None:
+    """Refuse, before any work, an output folder that cannot be created or written.
+
+    Folders created for the test are removed again (the command creates them when it
+    writes), so a command refused later leaves nothing behind.
+    """
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{PROG}: error: {flag} {folder}: exists and is not a folder")
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"{PROG}: error: {flag} {folder}: cannot write there ({exc.strerror or exc})"
+        ) from None
+    finally:
+        for made in created:  # deepest first
+            try:
+                made.rmdir()
+            except OSError:
+                break
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check every output folder a command will write, before it runs."""
+    out = getattr(args, "out", None)
+    if out is not None:
+        target = Path(out)
+        if args.command == "plot":
+            _check_writable(target.parent if target.parent != Path("") else Path("."), "--out")
+        else:
+            _check_writable(target, "--out")
+    checkpoint = getattr(args, "checkpoint", None)
+    if checkpoint is not None:
+        _check_writable(Path(checkpoint), "--checkpoint")
+
+
 def _save_figure(draw: Callable[[], Figure], path: Path) -> list[str]:
     """Draw a figure with the Agg backend and save it as PNG; return the file's name."""
     import matplotlib
@@ -884,6 +925,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 names = ", ".join(c.name for c in COMMANDS)
                 raise UsageError(f"{PROG}: error: no command given (choose from {names})")
+            _check_outputs(args)
             return int(args.handler(args))
         except UsageError as exc:
             return _fail(str(exc), EXIT_USAGE, debug=False)
@@ -943,7 +985,16 @@ def _show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    """Print a warning as one ``simlab: warning: ...`` line, without the source line."""
+    """Print a warning as one ``simlab: warning: ...`` line, without the source line.
+
+    Only simlab's own warnings (statistical caveats, dead parameters) are shown; numpy's,
+    pandas' and other libraries' appear with ``SIMLAB_DEBUG=1`` only, so that bad input
+    ends in exactly one error line.
+    """
+    from simlab.errors import SimlabWarning
+
+    if not issubclass(category, SimlabWarning) and os.environ.get("SIMLAB_DEBUG", "") != "1":
+        return
     print(_bounded(_one_line(f"{PROG}: warning: {message}")), file=sys.stderr)
 
 

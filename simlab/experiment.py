@@ -38,6 +38,7 @@ from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.guard import check_block
 from simlab.metrics import metric_names, suggest_metric
 from simlab.precision import Precision, precision_reached
+from simlab.resources import MAX_SEED, check_memory, run_bytes
 from simlab.results import (
     Results,
     ResultsBuilder,
@@ -75,6 +76,13 @@ def _check_count(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ScenarioError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def _check_seed(seed: object) -> int:
+    value = _check_count("seed", seed, 0)
+    if value > MAX_SEED:
+        raise ScenarioError(f"seed must be an integer in [0, 2**63 - 1], got {seed!r}")
+    return value
 
 
 def _check_sampler(sampler: object) -> str:
@@ -252,9 +260,14 @@ def sample_inputs(
     """
     sc = _scenario(scenario)
     draws = _check_count("draws", draws, 1)
-    seed = _check_count("seed", seed, 0)
+    seed = _check_seed(seed)
     sampler = _check_sampler(sampler)
     block_size = _check_block_size(block_size)
+    check_memory(
+        f"sample_inputs(draws={draws:,}, sampler={sampler!r})",
+        float(draws) * 8 * (1 + len(sc.uncertain)) * (4 if sampler != "mc" else 1),
+        "use fewer draws",
+    )
     if sampler == "mc":
         parts = [
             _mc_block(sc, seed, b, start, stop) for b, start, stop in _blocks(draws, block_size)
@@ -387,7 +400,10 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
         raise SystemExit(1)
     count = workers or os.cpu_count() or 1
     pool = cf.ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn")
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
     )
     # Workers run one BLAS thread each: the pool already uses every core, and BLAS
     # threads of several workers fighting over the same cores slowed two workers on two
@@ -409,6 +425,26 @@ def process_pool(workers: int | None = None) -> cf.ProcessPoolExecutor:
 
 
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: How often a pool worker checks that the process that started it is alive (seconds).
+PARENT_CHECK = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    """Start a thread that ends this worker when its parent has died.
+
+    A parent killed with SIGKILL cannot shut its pool down; its workers would otherwise
+    live on (and keep multiprocessing's resource tracker alive). The worker is re-parented
+    when its parent dies, so a change of ``os.getppid()`` is the signal.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="simlab-parent-watch", daemon=True).start()
 
 
 def _kept_metrics(scenario: Scenario, metrics: Sequence[str] | None) -> set[str] | None:
@@ -603,7 +639,7 @@ def run(
     """
     sc = _scenario(scenario)
     draws = _check_count("draws", draws, 1)
-    seed = _check_count("seed", seed, 0)
+    seed = _check_seed(seed)
     sampler = _check_sampler(sampler)
     block_size = _check_block_size(block_size)
     executor = _check_executor(executor)
@@ -621,6 +657,12 @@ def run(
         with _progress_bar(progress, draws, sc.name) as bar:
             return _run_until(sc, draws, seed, executor, block_size, paths, keep, bar, precision)
 
+    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
+    check_memory(
+        f"run(draws={draws:,}{', paths=True' if paths else ''})",
+        run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),
+        "use fewer draws, keep fewer metrics (metrics=...), or no paths",
+    )
     # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
     # are one design over all draws, drawn here.
     design = None if sampler == "mc" else sample_inputs(sc, draws, seed, sampler, block_size)

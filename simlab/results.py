@@ -301,7 +301,7 @@ class Results:
 
         if metrics is None:
             metrics = [m for m in HEADLINE if m in self.metrics.data_vars]
-        return summarize(self, list(metrics), quantiles, by, human)
+        return summarize(self, list(metrics), _check_quantiles(quantiles), by, human)
 
     def probability(
         self, metric: str, op: str, value: float, provider: str = "all", year: int | None = None
@@ -317,6 +317,10 @@ class Results:
         """
         if op not in _OPS:
             raise ScenarioError(f"op must be one of {', '.join(_OPS)}, got {op!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise ScenarioError(f"value must be a number, got {value!r}")
+        if np.isnan(value):
+            raise ScenarioError("value must be a number, got nan (every comparison with it fails)")
         values = _never_is_infinite(metric, self.metric(metric, provider, year))
         held = np.where(np.isnan(values), np.nan, _OPS[op](values, value).astype(float))
         return _rate(held, f"{metric}[{provider}] {op} {value}")
@@ -435,6 +439,7 @@ class Results:
         """
         if not isinstance(other, Results):
             raise ScenarioError(f"other must be a Results, got {type(other).__name__}")
+        quantiles = _check_quantiles(quantiles)
         whos = [who] if isinstance(who, str) else list(who)
         paired = (
             self.seed is not None
@@ -566,6 +571,30 @@ def _rate(held: np.ndarray, what: str, warn: bool = True) -> tuple[float, float]
         return float("nan"), float("nan")
     p = float(decided.mean())
     return p, float(np.sqrt(p * (1.0 - p) / decided.size))
+
+
+def _check_quantiles(quantiles: object) -> list[float]:
+    """Return quantiles as floats in [0, 1] whose column labels (``qNN``) are distinct."""
+    if isinstance(quantiles, str) or not isinstance(quantiles, Sequence | np.ndarray):
+        raise ScenarioError(f"quantiles must be a sequence of numbers, got {quantiles!r}")
+    out: list[float] = []
+    labels: dict[str, float] = {}
+    for q in quantiles:
+        if isinstance(q, bool) or not isinstance(q, int | float | np.integer | np.floating):
+            raise ScenarioError(f"quantiles must be numbers in [0, 1], got {q!r}")
+        if not 0.0 <= float(q) <= 1.0:
+            raise ScenarioError(f"quantiles must be in [0, 1], got {q!r}")
+        label = f"q{round(float(q) * 100):02d}"
+        if label in labels and labels[label] != float(q):
+            raise ScenarioError(
+                f"quantiles {labels[label]!r} and {q!r} would share the column {label}; "
+                "use quantiles that differ by at least 0.01"
+            )
+        labels[label] = float(q)
+        out.append(float(q))
+    if not out:
+        raise ScenarioError("quantiles must hold at least one quantile")
+    return out
 
 
 # --------------------------------------------------------------------------- files

@@ -348,3 +348,146 @@ def test_6_an_empty_groups_best_quality_is_nan_not_minus_infinity():
     res = simlab.simulate(load(doc))
     assert np.isnan(res.metrics.quality_final_by_group.sel(group="closed")).all()
     assert np.isnan(res.metrics.quality_by_group.sel(group="closed")).all()
+
+
+# --- #5 inputs of simulate and sweep pass the same date checks ------------------------------
+UNCERTAIN = Path(__file__).parent / "data" / "uncertain.toml"
+
+
+@pytest.mark.parametrize(
+    ("column", "fragment"),
+    [
+        (["2040-01-01"], r"row 0: date 2040-01-01 is outside the horizon 2025-01 to 2028-01"),
+        ([5.0], r"needs dates .* got numbers"),
+    ],
+)
+def test_5_simulate_refuses_dates_outside_the_horizon_or_numbers_for_dates(column, fragment):
+    import pandas as pd
+
+    with pytest.raises(ScenarioError, match=fragment):
+        simlab.simulate(UNCERTAIN, pd.DataFrame({"events.openco-release.date": column}))
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [(["2050-01-01"], "is outside the horizon"), ([5], "must be dates")],
+)
+def test_5_sweep_refuses_dates_outside_the_horizon_or_numbers_for_dates(values, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        simlab.sweep(UNCERTAIN, {"events.openco-release.date": values}, "npv", draws=2)
+
+
+# --- #14 memory estimated up front ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: simlab.run(UNCERTAIN, draws=10**20, seed=1),
+        lambda: simlab.run(UNCERTAIN, draws=10**9, seed=1, sampler="lhs"),
+        lambda: simlab.sample_inputs(UNCERTAIN, draws=10**12, seed=1, sampler="sobol"),
+        lambda: simlab.sobol(
+            Path(__file__).parent / "data" / "sensitivity.toml", metric="npv", n=2**40
+        ),
+    ],
+)
+def test_14_work_that_cannot_fit_in_memory_is_refused_at_once(call):
+    with pytest.raises(ScenarioError, match=r"needs about [\d,.]+ GiB of memory, more than"):
+        call()
+
+
+def test_14_the_estimate_is_of_the_order_of_the_documented_per_draw_size():
+    from simlab.resources import run_bytes
+
+    # docs/performance.md: all metrics take about 4.3 kB a draw on the baseline.
+    per_draw = run_bytes(load_scenario("baseline-2025"), 1)
+    assert 2_000 < per_draw < 10_000
+
+
+# --- #17 #19 arguments -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda r: r.probability("npv", "<", "abc"), "value must be a number, got 'abc'"),
+        (lambda r: r.probability("npv", "<", float("nan")), "got nan"),
+        (lambda r: r.summary(quantiles=[1.5]), r"quantiles must be in \[0, 1\], got 1.5"),
+        (lambda r: r.summary(quantiles=(0.049, 0.05)), "would share the column q05"),
+        (lambda r: r.compare(r, quantiles="q"), "quantiles must be a sequence"),
+        (lambda r: simlab.run(UNCERTAIN, draws=2, seed=2**64), r"seed must be .* 2\*\*63 - 1"),
+        (lambda r: load_scenario(FULL).with_values(None), "values must be a mapping"),
+    ],
+)
+def test_19_bad_api_arguments_raise_scenario_errors(call, fragment):
+    res = simlab.run(UNCERTAIN, draws=4, seed=1)
+    with pytest.raises(ScenarioError, match=fragment):
+        call(res)
+
+
+def test_19_a_duplicated_inputs_column_is_refused():
+    import pandas as pd
+
+    table = pd.DataFrame([[0.1, 0.2]], columns=["finance.discount_rate"] * 2)
+    with pytest.raises(ScenarioError, match=r"'finance\.discount_rate' appear twice"):
+        simlab.simulate(UNCERTAIN, table)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["run", str(FULL), "--out", "/proc/simlab-out"], "--out /proc/simlab-out: cannot write"),
+        (["run", str(FULL), "--checkpoint", "/proc/ck"], "--checkpoint /proc/ck: cannot write"),
+        (["plot", "r.nc", "--out", "/proc/x/f.png"], "--out /proc/x: cannot write there"),
+        (["run", str(FULL), "--seed", str(2**64)], "seed must be an integer"),
+        (["run", str(FULL), "--draws", str(10**20)], "GiB of memory"),
+    ],
+)
+def test_17_outputs_and_sizes_are_checked_before_the_run(tmp_path, capsys, argv, fragment):
+    argv = [*argv, "--out", str(tmp_path / "o")] if "--out" not in argv else argv
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err
+
+
+def test_17_a_file_in_the_way_of_an_output_folder_is_refused(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", str(FULL), "--out", str(blocker / "sub")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+# --- #15 pool workers end with their parent ------------------------------------------------
+@pytest.mark.slow
+def test_15_pool_workers_exit_when_their_parent_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, time\n"
+        "from simlab.experiment import process_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = process_pool(2)\n"
+        "    print(*{pool.submit(os.getpid).result() for _ in range(4)}, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    for _ in range(300):  # wait for them, up to 30 s (they check every second)
+        if not any(alive(p) for p in workers):
+            break
+        time.sleep(0.1)
+    assert not any(alive(p) for p in workers)

@@ -76,6 +76,10 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
     if len(inputs) == 0:
         raise ScenarioError("inputs table has no rows (one row per draw is needed)")
     params = scenario.params
+    names = [str(c) for c in inputs.columns]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ScenarioError(f"inputs: column(s) {', '.join(map(repr, twice))} appear twice")
     out: dict[str, np.ndarray] = {}
     for column in inputs.columns:
         path = str(column)
@@ -84,14 +88,26 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
         param = params[path]
         series = inputs[column]
         if param.is_date:
+            if series.dtype.kind in "iufcb":
+                raise ScenarioError(
+                    f"inputs[{path!r}]: needs dates (datetime64 or 'YYYY-MM-DD' text), got "
+                    f"numbers ({series.dtype})"
+                )
             try:
                 stamps = pd.to_datetime(series)
-            except (ValueError, TypeError) as exc:
-                raise ScenarioError(f"inputs[{path!r}]: not dates: {exc}") from None
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise ScenarioError(f"inputs[{path!r}]: not dates: {str(exc)[:200]}") from None
             values = stamps.to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.float64)
             if stamps.isna().any():
                 row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
                 raise ScenarioError(f"inputs[{path!r}]: row {row}: missing date")
+            outside = scenario.outside_horizon(values)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                raise ScenarioError(
+                    f"inputs[{path!r}]: row {row}: date {str(stamps.iloc[row])[:10]} is outside "
+                    f"the horizon {scenario.spec.start} to {scenario.spec.end} (end exclusive)"
+                )
         else:
             try:
                 values = series.to_numpy(dtype=np.float64)

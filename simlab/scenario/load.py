@@ -448,6 +448,15 @@ class Scenario:
             return months.astype("datetime64[D]")
         return start + 7 * np.arange(self.n_steps)
 
+    def outside_horizon(self, days: np.ndarray) -> np.ndarray:
+        """Return which dates (float days since 1970-01-01) fall outside the horizon.
+
+        The horizon is ``start`` to ``end`` (end exclusive); an event or release date
+        outside it would silently never happen.
+        """
+        days = np.asarray(days, dtype=np.float64)
+        return np.asarray((days < _days(self.start_date)) | (days >= _days(self.end_date)))
+
     def step_of_days(self, days: np.ndarray) -> np.ndarray:
         """Map dates (float days since 1970-01-01) to the index of the step containing them.
 

@@ -17,6 +17,7 @@ import pandas as pd
 from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
+from simlab.resources import MAX_SEED
 from simlab.scenario.load import Scenario, load_scenario
 from simlab.scenario.overrides import check_live
 
@@ -114,6 +115,8 @@ def _scenario(scenario: object) -> Scenario:
 def _count(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ScenarioError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value > MAX_SEED:
+        raise ScenarioError(f"{name} must be at most 2**63 - 1, got {value!r}")
     return int(value)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from simlab.errors import ScenarioError
+from simlab.resources import check_memory
 from simlab.scenario.load import Scenario
 from simlab.scenario.overrides import check_live
 from simlab.sensitivity._common import (
@@ -39,12 +40,26 @@ def _grid_values(scenario: Scenario, path: object, values: object) -> np.ndarray
     if len(values) == 0:
         raise ScenarioError(f"sweep values of {path!r} are empty")
     if param.is_date:
+        listed = pd.Series(list(values))
+        if listed.dtype.kind in "iufcb":
+            raise ScenarioError(
+                f"sweep values of {path!r} must be dates ('YYYY-MM-DD' or datetime64), got "
+                f"numbers {list(values)[:3]!r}"
+            )
         try:
-            stamps = pd.to_datetime(pd.Series(list(values)))
-        except (ValueError, TypeError) as exc:
+            stamps = pd.to_datetime(listed)
+        except (ValueError, TypeError, OverflowError) as exc:
             raise ScenarioError(f"sweep values of {path!r} must be dates: {exc}") from None
         if stamps.isna().any():
             raise ScenarioError(f"sweep values of {path!r} hold a missing date")
+        days = stamps.to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.float64)
+        outside = scenario.outside_horizon(days)
+        if outside.any():
+            raise ScenarioError(
+                f"sweep value {str(stamps[int(np.flatnonzero(outside)[0])])[:10]} of {path!r} "
+                f"is outside the horizon {scenario.spec.start} to {scenario.spec.end} "
+                "(end exclusive): that event would never happen"
+            )
         return stamps.to_numpy(dtype="datetime64[ns]")
     try:
         array = np.asarray(values, dtype=np.float64)
@@ -158,6 +173,11 @@ def sweep(
     axes = {path: _grid_values(sc, path, values) for path, values in grid.items()}
     check_live(sc, axes, strict=strict)
     shape = tuple(len(v) for v in axes.values())
+    check_memory(
+        f"sweep over {math.prod(shape):,} grid points of {draws:,} draws",
+        float(math.prod(shape)) * (draws * 8 * 4 + 400),
+        "use fewer grid values or draws",
+    )
     mesh = np.meshgrid(*axes.values(), indexing="ij")
     points = [
         {path: mesh[j].reshape(-1)[i] for j, path in enumerate(axes)}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.resources import check_memory
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
     _as_column,
@@ -146,6 +147,12 @@ def _saltelli(problem: _Problem, n: int, seed: int, second: bool) -> tuple[np.nd
 
     k = len(problem.names)
     salib = {"num_vars": k, "names": problem.names, "bounds": [[0.0, 1.0]] * k}
+    rows = n * ((2 * k + 2) if second else (k + 2))
+    check_memory(
+        f"sobol(n={n:,}) over {k} parameters ({rows:,} evaluations)",
+        rows * (8.0 * k * 3 + 64),
+        "use a smaller n (e.g. 1024) or fewer parameters",
+    )
     if n & (n - 1):
         warnings.warn(
             f"Sobol' designs keep their balance properties only when n is a power of 2; "

@@ -412,7 +412,7 @@ def test_14_the_estimate_is_of_the_order_of_the_documented_per_draw_size():
         (lambda r: r.summary(quantiles=(0.049, 0.05)), "would share the column q05"),
         (lambda r: r.compare(r, quantiles="q"), "quantiles must be a sequence"),
         (lambda r: simlab.run(UNCERTAIN, draws=2, seed=2**64), r"seed must be .* 2\*\*63 - 1"),
-        (lambda r: load_scenario(FULL).with_values(None), "values must be a mapping"),
+        (lambda r: load_scenario(FULL).with_values(None), "takes a mapping of parameter path"),
     ],
 )
 def test_19_bad_api_arguments_raise_scenario_errors(call, fragment):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 import warnings
@@ -63,11 +64,13 @@ def main() -> None:
     outcome = metric > np.quantile(metric, 0.8)
 
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     def timed(name, call):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         value = call()
         times[name] = time.perf_counter() - t0
+        cpu[name] = time.process_time() - c0
         return value
 
     found = timed("prim", lambda: simlab.prim(inputs, outcome).box())
@@ -87,6 +90,10 @@ def main() -> None:
                 "prepare_s": round(prepared, 1),
                 **{f"{k}_s": round(v, 2) for k, v in times.items()},
                 "target_total_s": round(total, 2),
+                "target_total_cpu_s": round(
+                    sum(cpu[k] for k in ("prim", "conditional", "drivers")), 2
+                ),
+                "load_average_1min": round(os.getloadavg()[0], 2),
                 "box": {
                     "restricted": list(found.limits.index),
                     "coverage": round(found.coverage, 3),

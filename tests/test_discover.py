@@ -65,9 +65,21 @@ def test_a_noise_restriction_has_a_large_quasi_p_value(boxed):
     table, y = boxed
     found = prim(table, y)
     # late boxes peel noise inputs: their quasi-p-values are large
-    last = found.box(len(found.trajectory) - 1, paste=False)
+    last = found.box(len(found.trajectory) - 1, paste=False, max_qp=None)
     noise = [name for name in last.limits.index if name not in ("x0", "x1")]
     assert noise and (last.limits.loc[noise, "qp"] > 0.01).any()
+
+
+def test_noise_restrictions_of_the_chosen_box_are_dropped(boxed):
+    table, y = boxed
+    found = prim(table, y)
+    i = found.choose(0.5)
+    raw = found.box(i, paste=False, max_qp=None)
+    assert set(raw.limits.index) > {"x0", "x1"}  # peeling went on into the noise
+    clean = found.box(i, paste=False)
+    assert set(clean.limits.index) == {"x0", "x1"}
+    assert set(clean.dropped) == set(raw.limits.index) - {"x0", "x1"}
+    assert clean.coverage > raw.coverage
 
 
 def test_pasting_never_lowers_a_box_density(boxed):

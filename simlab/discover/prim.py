@@ -102,6 +102,8 @@ class Box:
         The box's step on the peeling trajectory (0: every draw).
     pasted : bool
         Whether the box was widened by pasting.
+    dropped : tuple of str
+        The inputs whose restriction was lifted for its quasi-p-value.
     """
 
     limits: pd.DataFrame
@@ -111,6 +113,7 @@ class Box:
     draws: int
     index: int
     pasted: bool
+    dropped: tuple[str, ...]
     _bounds: _Limits = dataclasses.field(repr=False)
     _inputs: Inputs = dataclasses.field(repr=False)
 
@@ -143,6 +146,10 @@ class Box:
                 f"  {name}: {what} (of {_fmt(row['full_low'])} to {_fmt(row['full_high'])}; "
                 f"qp {row['qp']:.2g})"
             )
+        if self.dropped:
+            lines.append(
+                f"  (restrictions lifted for their quasi-p-value: {', '.join(self.dropped)})"
+            )
         return "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Figure:
@@ -167,8 +174,8 @@ class Prim:
     ----------
     trajectory : pandas.DataFrame
         One row per box of the peeling trajectory (row 0 holds every draw): ``coverage``,
-        ``density``, ``mass``, ``draws`` and ``restricted`` (how many inputs the box
-        restricts).
+        ``density``, ``mass``, ``draws``, ``restricted`` (how many inputs the box
+        restricts) and ``qp_max`` (the largest quasi-p-value of its restrictions).
     names : list of str
         The inputs.
     """
@@ -223,28 +230,40 @@ class Prim:
             qps[j] = float(stats.binom.sf(k - 1, n, p_without)) if n else float("nan")
         return inside, qps
 
-    def choose(self, min_coverage: float = 0.5, max_qp: float = 0.05) -> int:
-        """Return the densest box that keeps ``min_coverage`` and only significant limits.
+    def choose(self, min_coverage: float = 0.5) -> int:
+        """Return the largest box about as dense as the densest that keeps ``min_coverage``.
 
         Among the boxes of the trajectory whose coverage is at least ``min_coverage``,
-        those whose every restriction has a quasi-p-value at most ``max_qp`` are
-        preferred (a restriction with a larger one fits the noise); of these, the
-        densest. Ties go to fewer restricted inputs, then to the larger box.
+        the densest has density ``d`` over ``n`` draws; every box whose density is within
+        one binomial standard error ``sqrt(d (1 - d) / n)`` of it is as good as far as
+        the draws can tell, and the first of them (the largest, with the highest
+        coverage) is chosen: peeling on from there mostly fits the noise. Box 0 (every
+        draw) when no box keeps ``min_coverage``.
         """
-        if not 0.0 <= min_coverage <= 1.0:
+        if (
+            isinstance(min_coverage, bool)
+            or not isinstance(min_coverage, int | float)
+            or not 0.0 <= min_coverage <= 1.0
+        ):
             raise ScenarioError(f"min_coverage must be in [0, 1], got {min_coverage!r}")
         t = self.trajectory
         ok = t[t["coverage"] >= min_coverage]
         if ok.empty:
             return 0
-        significant = ok[ok["qp_max"] <= max_qp]
-        if not significant.empty:
-            ok = significant
-        best = ok.sort_values(["density", "restricted", "mass"], ascending=[False, True, False])
-        return int(best.index[0])
+        top = int(np.argmax(ok["density"].to_numpy()))
+        d, n = float(ok["density"].iloc[top]), float(ok["draws"].iloc[top])
+        good = ok[ok["density"] >= d - np.sqrt(d * (1.0 - d) / n)]
+        return int(good.index[0])
 
-    def box(self, i: int | None = None, paste: bool = True, min_coverage: float = 0.5) -> Box:
-        """Return a box of the trajectory, pasted unless ``paste=False``.
+    def box(
+        self,
+        i: int | None = None,
+        *,
+        paste: bool = True,
+        max_qp: float | None = 0.05,
+        min_coverage: float = 0.5,
+    ) -> Box:
+        """Return a box of the trajectory, its noise restrictions dropped, then pasted.
 
         Parameters
         ----------
@@ -252,6 +271,11 @@ class Prim:
             The box's row in :attr:`trajectory`; by default :meth:`choose`'s.
         paste : bool
             Widen the box where that raises its density (Friedman and Fisher's pasting).
+        max_qp : float or None
+            Drop, one at a time and worst first, the restrictions whose quasi-p-value is
+            above this (they fit the noise: the box is about as dense without them), as an
+            analyst does when inspecting a box (Bryant and Lempert 2010). None keeps every
+            restriction.
         min_coverage : float
             When ``i`` is not given: the coverage the chosen box keeps at least.
 
@@ -267,7 +291,12 @@ class Prim:
             or not 0 <= i < len(self._boxes)
         ):
             raise ScenarioError(f"box {i!r}: the trajectory has boxes 0 to {len(self._boxes) - 1}")
+        if max_qp is not None and not 0.0 < max_qp <= 1.0:
+            raise ScenarioError(f"max_qp must be in (0, 1] or None, got {max_qp!r}")
         limits = self._boxes[int(i)]
+        dropped: list[str] = []
+        if max_qp is not None:
+            limits, dropped = self._drop(limits, max_qp)
         pasted = False
         if paste:
             widened = _paste(
@@ -275,9 +304,28 @@ class Prim:
             )
             pasted = widened is not limits
             limits = widened
-        return self._make_box(limits, int(i), pasted)
+        return self._make_box(limits, int(i), pasted, tuple(dropped))
 
-    def _make_box(self, limits: _Limits, index: int, pasted: bool) -> Box:
+    def _drop(self, limits: _Limits, max_qp: float) -> tuple[_Limits, list[str]]:
+        """Lift the restriction with the largest quasi-p-value while it is above max_qp."""
+        first = self._boxes[0]
+        dropped: list[str] = []
+        while True:
+            restricted = self._restricted(limits)
+            _, qps = self._masks(limits, restricted)
+            if not qps:
+                return limits, dropped
+            worst = max(qps, key=lambda j: qps[j])
+            if not qps[worst] > max_qp:
+                return limits, dropped
+            low, high, allowed = limits.low.copy(), limits.high.copy(), dict(limits.allowed)
+            low[worst], high[worst] = first.low[worst], first.high[worst]
+            if worst in allowed:
+                allowed[worst] = first.allowed[worst]
+            limits = _Limits(low, high, allowed)
+            dropped.append(self.names[worst])
+
+    def _make_box(self, limits: _Limits, index: int, pasted: bool, dropped: tuple[str, ...]) -> Box:
         y, inputs = self._y, self._inputs
         restricted = self._restricted(limits)
         inside, qps = self._masks(limits, restricted)
@@ -314,6 +362,7 @@ class Prim:
             draws=s["draws"],
             index=index,
             pasted=pasted,
+            dropped=dropped,
             _bounds=limits,
             _inputs=inputs,
         )

@@ -768,16 +768,13 @@ def _run_discover(args: argparse.Namespace) -> int:
 
 
 def _args_drivers(parser: argparse.ArgumentParser) -> None:
-    from simlab.discover import GIVEN_DATA, RANK_METHODS
-
     parser.add_argument("results", metavar="RESULTS.nc", help="a file written by simlab run")
     parser.add_argument("--metric", required=True, help="a metric, e.g. npv, share_final")
     _args_outcome_target(parser)
     parser.add_argument(
         "--methods",
         metavar="M,M,...",
-        default=",".join((*RANK_METHODS, *GIVEN_DATA)),
-        help="of " + ", ".join((*RANK_METHODS, *GIVEN_DATA)) + " (all)",
+        help="of spearman, srrc, prcc, contribution, delta, pawn, rbd_fast (all)",
     )
     parser.add_argument("--top", type=int, default=15, help="inputs printed and plotted (15)")
 
@@ -792,8 +789,14 @@ def _run_drivers(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UsageError(f"{PROG}: error: --top must be >= 1, got {args.top}")
+    from simlab.discover import GIVEN_DATA, RANK_METHODS
+
     res = load_results(args.results)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    methods = (
+        [m.strip() for m in args.methods.split(",") if m.strip()]
+        if args.methods
+        else [*RANK_METHODS, *GIVEN_DATA]
+    )
     table = drivers(
         res,
         args.metric,

@@ -341,27 +341,64 @@ def fan(
     data, xdim, xlabel = _series(results, var, by)
     members = _members(data, who)
     colors = _member_colors(results, data, members)
-    fig, ax = _axes(ax)
     x = data.coords[xdim].values
     stacked = data.sel(member=members).transpose("draw", xdim, "member").to_numpy()
     factor, units = _scale(str(data.attrs.get("units", "")), stacked)
     qs = _quantiles(stacked.astype(np.float64) * factor, [0.05, 0.25, 0.5, 0.75, 0.95])
-    for j, (name, color) in enumerate(zip(members, colors, strict=True)):
-        ax.fill_between(x, qs[0, :, j], qs[4, :, j], color=color, alpha=0.15, linewidth=0)
-        ax.fill_between(x, qs[1, :, j], qs[3, :, j], color=color, alpha=0.35, linewidth=0)
-        ax.plot(x, qs[2, :, j], color=color, linewidth=2, label=name)
-    from matplotlib.patches import Patch
-
-    handles, labels = ax.get_legend_handles_labels()
-    handles += [Patch(color="0.5", alpha=0.5), Patch(color="0.5", alpha=0.2)]
-    labels += ["50 % band", "90 % band"]
-    ax.legend(handles, labels, frameon=False, fontsize="small", ncol=1 + len(labels) // 8)
+    names = [results.scenario.label(m) for m in members]
+    if ax is None and len(members) > _FAN_PANELS:
+        # Many bands on one axes overlap unreadably: one small panel each, same y scale.
+        plt = _pyplot()
+        cols = 3
+        rows = -(-len(members) // cols)
+        fig, grid = plt.subplots(
+            rows, cols, figsize=(11, 2.6 * rows), sharex=True, sharey=True, layout="constrained"
+        )
+        panels = list(np.ravel(grid))
+        for panel in panels[len(members) :]:
+            fig.delaxes(panel)
+        for j, panel in enumerate(panels[: len(members)]):
+            _fan_one(panel, x, qs[:, :, j], colors[j], names[j])
+            panel.set_title(names[j], fontsize="medium")
+            panel.set_ylabel(_label(var, units) if j % cols == 0 else f"({units})")
+            panel.set_xlabel(xlabel if j >= len(members) - cols else "")
+            _time_axis(panel, x)
+            _tidy(panel)
+        panels[0].set_xlabel(xlabel)
+        panels[0].legend(*_fan_legend(panels[0]), frameon=False, fontsize="x-small")
+        fig.suptitle(f"{_NAMES.get(var, var)}: median, 50 % and 90 % bands ({results.draws} draws)")
+        return fig
+    fig, ax = _axes(ax)
+    for j, (name, color) in enumerate(zip(names, colors, strict=True)):
+        _fan_one(ax, x, qs[:, :, j], color, name)
+    ax.legend(*_fan_legend(ax), frameon=False, fontsize="small", ncol=1 + len(members) // 6)
     _time_axis(ax, x)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(_label(var, units))
     ax.set_title(f"{_NAMES.get(var, var)}: median, 50 % and 90 % bands ({results.draws} draws)")
     _tidy(ax)
     return fig
+
+
+#: A fan chart of more members than this, on a new figure, gets one panel per member.
+_FAN_PANELS = 4
+
+
+def _fan_one(ax: Axes, x: np.ndarray, qs: np.ndarray, color: Any, name: str) -> None:
+    """Draw one member's 90 % and 50 % bands and its median line."""
+    ax.fill_between(x, qs[0], qs[4], color=color, alpha=0.15, linewidth=0)
+    ax.fill_between(x, qs[1], qs[3], color=color, alpha=0.35, linewidth=0)
+    ax.plot(x, qs[2], color=color, linewidth=2, label=f"{name}, median")
+
+
+def _fan_legend(ax: Axes) -> tuple[list[Any], list[str]]:
+    """Return the legend of a fan: each median line, then what the two bands are."""
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [Patch(color="0.5", alpha=0.5), Patch(color="0.5", alpha=0.2)]
+    labels += ["50 % band (25th-75th percentile)", "90 % band (5th-95th percentile)"]
+    return handles, labels
 
 
 def shares(results: Results, ax: Axes | None = None) -> Figure:
@@ -392,13 +429,13 @@ def shares(results: Results, ax: Axes | None = None) -> Figure:
     mean = np.nan_to_num(stacked.astype(np.float64).mean(axis=0))
     fig, ax = _axes(ax)
     x = data.coords[xdim].values
-    labels = [f"{p} ({spec.providers[p].kind})" for p in order]
+    labels = [f"{results.scenario.label(p)} ({spec.providers[p].kind})" for p in order]
     ax.stackplot(x, mean.T, labels=labels, colors=colors, alpha=0.9, linewidth=0.3)
     ax.set_ylim(0, max(1.0, float(mean.sum(axis=1).max()) * 1.02))
     ax.set_xlim(x[0], x[-1])
     _time_axis(ax, x)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Mean market share (fraction)")
+    ax.set_ylabel("Market share, mean over draws (fraction)")
     ax.set_title(f"Market shares, closed (blue) vs open-weight (orange), {results.draws} draws")
     handles, names = ax.get_legend_handles_labels()
     ax.legend(
@@ -432,6 +469,7 @@ def distribution(
     ax: Axes | None = None,
     year: int | None = None,
     bins: int = 50,
+    clip: tuple[float, float] | None = (0.01, 0.99),
 ) -> Figure:
     """Draw a metric's distribution over draws: histogram, ECDF, and P(x < 0) marked.
 
@@ -450,6 +488,10 @@ def distribution(
         The calendar year of a yearly metric.
     bins : int
         Histogram bins.
+    clip : (float, float) or None
+        The quantile range the x axis shows (by default the 1st to the 99th percentile),
+        so that a few tail draws do not squeeze the rest into one bar; the figure says
+        how many draws lie outside it. None shows every draw.
 
     Returns
     -------
@@ -457,49 +499,76 @@ def distribution(
 
     Notes
     -----
-    Draws where the metric has no value (NaN: e.g. no IRR exists, or no payback within
-    the horizon) are left out of the histogram, the ECDF and P(x < 0); their number is
-    shown in the title. P(x < 0) is not marked for metrics that cannot be negative
-    (payback time, shares, prices, ...).
+    Every draw counts, as in :meth:`Results.summary <simlab.results.Results.summary>`:
+    a payback that never comes ranks last and a missing IRR ranks below every rate when
+    the NPV is negative (above when not), so the ECDF and P(x < 0) are over all draws;
+    such draws lie off the axis and are counted in the title. Draws with no value and no
+    rank are left out, and counted too. P(x < 0) is not marked for metrics that cannot
+    be negative (payback time, shares, prices, ...).
     """
-    values, units = _metric_values(results, metric, who, year)
-    finite = values[np.isfinite(values)]
-    missing = values.size - finite.size
+    from simlab.tables import ordered_values
+
+    if clip is not None and not (0.0 <= clip[0] < clip[1] <= 1.0):
+        raise ScenarioError(f"clip must be two quantiles 0 <= low < high <= 1, got {clip!r}")
+    ranked, _ = ordered_values(results, metric, who, year)
+    units = str(results.metric(metric, who, year).attrs.get("units", ""))
+    counted = ranked[~np.isnan(ranked)]
+    unranked = ranked.size - counted.size
+    finite = counted[np.isfinite(counted)]
     factor, shown_units = _scale(units, finite)
+    name = results.scenario.label(who)
     fig, ax = _axes(ax)
     twin = ax.twinx()
-    ax.set_xlabel(_label(metric, shown_units, who))
+    ax.set_xlabel(_label(metric, shown_units, name))
     ax.set_ylabel("Draws (count)")
-    of = " of draws with a value" if missing else ""
-    twin.set_ylabel(f"Cumulative probability{of} (fraction)")
+    twin.set_ylabel("Cumulative probability (fraction)")
     twin.set_ylim(0, 1.02)
     mark = not (metric in _NON_NEGATIVE and (finite >= 0).all())
+    outside = 0
     if finite.size:
-        scaled = finite * factor
-        ax.hist(scaled, bins=bins, color=_COLOR_CLOSED, alpha=0.55, label="histogram")
-        xs, ps = _ecdf(scaled)
-        twin.step(xs, ps, where="post", color=_COLOR_ALL, linewidth=1.5, label="ECDF")
-        p_neg = float(np.mean(finite < 0))
-        se = float(np.sqrt(p_neg * (1 - p_neg) / finite.size))
-        lo, hi = float(scaled.min()), float(scaled.max())
+        lo, hi = float(finite.min()), float(finite.max())
+        if clip is not None:
+            lo = float(np.quantile(finite, clip[0], method="lower"))
+            hi = float(np.quantile(finite, clip[1], method="higher"))
+        shown = finite[(finite >= lo) & (finite <= hi)]
+        outside = int(finite.size - shown.size)
+        ax.hist(shown * factor, bins=bins, color=_COLOR_CLOSED, alpha=0.55, label="histogram")
+        xs, ps = _ecdf(counted * factor)  # over every ranked draw, +-inf included
+        keep = np.isfinite(xs)
+        twin.step(xs[keep], ps[keep], where="post", color=_COLOR_ALL, linewidth=1.5)
+        pad = 0.02 * (hi - lo) * factor or 1.0
+        ax.set_xlim(lo * factor - pad, hi * factor + pad)
+        p_neg = float(np.mean(counted < 0))
+        se = float(np.sqrt(p_neg * (1 - p_neg) / counted.size))
         if mark and lo <= 0 <= hi:
             ax.axvline(0.0, color=_COLOR_OPEN, linewidth=1.5, linestyle="--")
             twin.plot([0.0], [p_neg], marker="o", color=_COLOR_OPEN)
-    if finite.size and mark:
-        ax.text(
-            0.02,
-            0.95,
-            f"P({_NAMES.get(metric, metric)} < 0) = {p_neg:.3f} ± {se:.3f}",
-            transform=ax.transAxes,
-            va="top",
-            color=_COLOR_OPEN,
-            fontweight="bold",
+        if mark:
+            ax.text(
+                0.02,
+                0.95,
+                f"P({_NAMES.get(metric, metric)} < 0) = {p_neg:.3f} ± {se:.3f}",
+                transform=ax.transAxes,
+                va="top",
+                color=_COLOR_OPEN,
+                fontweight="bold",
+            )
+    else:
+        ax.text(0.5, 0.5, "no draw has a finite value", transform=ax.transAxes, ha="center")
+    notes = []
+    if clip is not None and outside:
+        notes.append(
+            f"axis: {clip[0]:.0%} to {clip[1]:.0%} quantile, {outside} draws outside not shown"
         )
-    if not finite.size:
-        ax.text(0.5, 0.5, "no draw has a value", transform=ax.transAxes, ha="center")
-    note = f", {missing} without a value" if missing else ""
+    infinite = int(counted.size - finite.size)
+    if infinite:
+        what = "never pay back" if metric == "payback_years" else "have no value (ranked)"
+        notes.append(f"{infinite} draws {what}, off the axis")
+    if unranked:
+        notes.append(f"{unranked} draws without a value left out")
     when = f" in {year}" if year is not None else ""
-    ax.set_title(f"{_NAMES.get(metric, metric)} of {who}{when}: {finite.size} draws{note}")
+    title = f"{_NAMES.get(metric, metric)} of {name}{when}: {ranked.size} draws"
+    ax.set_title(title + ("\n" + "; ".join(notes) if notes else ""), fontsize="medium")
     _tidy(ax)
     twin.spines[["top"]].set_visible(False)
     return fig
@@ -739,16 +808,46 @@ def heatmap(da: xr.DataArray, ax: Axes | None = None, statistic: str = "median")
     x = _numeric(da.coords[xdim].values)
     y = _numeric(da.coords[ydim].values)
     fig, ax = _axes(ax, figsize=(7.0, 5.0))
-    mesh = ax.pcolormesh(x, y, z, shading="nearest", cmap="viridis")
-    if len(x) > 1 and len(y) > 1 and np.isfinite(z).sum() > 3 and np.nanmax(z) > np.nanmin(z):
-        lines = ax.contour(x, y, z, levels=6, colors="white", linewidths=0.8)
-        ax.clabel(lines, fontsize="x-small", fmt="%.3g")
+    # One cell per grid point, at equal size whatever the spacing of the values (a log
+    # or uneven grid reads as well as a linear one); ticks name the grid values.
+    mesh = ax.pcolormesh(np.arange(len(x)), np.arange(len(y)), z, shading="nearest", cmap="viridis")
+    if z.size <= 64:
+        finite = z[np.isfinite(z)]
+        middle = float(np.median(finite)) if finite.size else 0.0
+        for (i, j), value in np.ndenumerate(z):
+            if np.isfinite(value):
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize="x-small",
+                    color="black" if value > middle else "white",
+                )
+    _grid_ticks(ax.set_xticks, x, horizontal=True)
+    _grid_ticks(ax.set_yticks, y, horizontal=False)
     bar = fig.colorbar(mesh, ax=ax)
     bar.set_label(zlabel)
     ax.set_xlabel(_coord_label(da, xdim))
     ax.set_ylabel(_coord_label(da, ydim))
-    ax.set_title("Sweep: " + str(da.attrs.get("statistic", "value")) + " over the grid")
+    statistic = str(da.attrs.get("statistic", "value"))
+    draws = da.attrs.get("draws")
+    over = f" over {draws} draws" if draws else ""
+    ax.set_title(f"Sweep: {statistic}{over} at each grid point")
     return fig
+
+
+def _grid_ticks(setter: Any, values: np.ndarray, horizontal: bool) -> None:
+    """Tick every grid value (about 8 at most), labelled with its value."""
+    n = len(values)
+    step = max(1, int(np.ceil(n / 8)))
+    where = np.arange(0, n, step)
+    labels = [
+        f"{float(v):.3g}" if np.issubdtype(np.asarray(values).dtype, np.number) else str(v)
+        for v in np.asarray(values)[where]
+    ]
+    setter(where, labels, rotation=45 if horizontal and n > 5 else 0)
 
 
 def sweep_line(da: xr.DataArray, ax: Axes | None = None) -> Figure:
@@ -827,7 +926,7 @@ def _numeric(values: np.ndarray) -> np.ndarray:
     return values.astype(np.float64)
 
 
-def sobol_bars(df: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def sobol_bars(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 15) -> Figure:
     """Draw Sobol' indices from :func:`simlab.sobol`: S1 and ST per parameter, with intervals.
 
     Parameters
@@ -836,13 +935,18 @@ def sobol_bars(df: pd.DataFrame, ax: Axes | None = None) -> Figure:
         Indexed by parameter, columns ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when omitted.
+    top : int or None
+        Draw the ``top`` parameters by total index (ST), the largest on top; the title
+        says how many others there are and their largest ST. None draws them all.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     _require_columns(df, ("S1", "S1_conf", "ST", "ST_conf"), "sobol_bars")
-    rows = df.sort_values("ST", ascending=True)
+    ranked = df.sort_values("ST", ascending=False)
+    hidden = ranked.iloc[top:] if top is not None else ranked.iloc[:0]
+    rows = ranked.iloc[:top].iloc[::-1] if top is not None else ranked.iloc[::-1]
     y = np.arange(len(rows))
     fig, ax = _axes(ax, figsize=(8.0, 1.2 + 0.4 * max(len(rows), 3)))
     h = 0.38
@@ -874,7 +978,13 @@ def sobol_bars(df: pd.DataFrame, ax: Axes | None = None) -> Figure:
     what = df.attrs.get("metric")
     who = df.attrs.get("who")
     target = f" of {what}" + (f"[{who}]" if who else "") if what else ""
-    ax.set_title(f"Sobol' indices{target}, {level:.0%} bootstrap intervals")
+    title = f"Sobol' indices{target}, {level:.0%} bootstrap intervals"
+    if len(hidden):
+        title += (
+            f"\ntop {len(rows)} of {len(df)} parameters by ST; the other {len(hidden)} "
+            f"have ST <= {float(hidden['ST'].max()):.2g}"
+        )
+    ax.set_title(title)
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     _tidy(ax, grid="x")
     return fig

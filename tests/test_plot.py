@@ -104,7 +104,9 @@ def test_distribution_marks_the_probability_below_zero(yearly):
 
 def test_distribution_counts_draws_without_a_value(yearly):
     fig = plot.distribution(yearly, "payback_years", who="plusco")
-    assert "without a value" in fig.axes[0].get_title()
+    never = int(yearly.metric("payback_years", "plusco").isnull().sum())
+    assert never > 0
+    assert f"{never} draws never pay back, off the axis" in fig.axes[0].get_title()
 
 
 def test_compare_two_runs(sc, yearly):
@@ -199,3 +201,80 @@ def test_cli_plot_bad_input_exits_2(tmp_path, capsys, yearly):
     assert cli.main(["plot", str(saved), "--out", str(tmp_path / "x.pdf")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and "must be a .png file" in err
+
+
+# --------------------------------------------------------------- issue 14: readable figures
+def test_distribution_clips_the_axis_to_a_quantile_range_and_says_so(sc):
+    import pandas as pd
+
+    yearly = run(sc, draws=400, seed=2)
+    values = yearly.metric("npv", "closedco").to_numpy().copy()
+    values[0] = np.abs(values).max() * 1e4  # a far tail draw would squeeze the rest into one bar
+    forged = Results(
+        yearly.scenario,
+        yearly.metrics.assign(npv=yearly.metrics.npv.copy(data=np.where(
+            yearly.metrics.npv.provider == "closedco", values[:, None], yearly.metrics.npv
+        ))),
+        None,
+        pd.DataFrame(index=range(yearly.draws)),
+    )  # fmt: skip
+    fig = plot.distribution(forged, "npv", who="closedco")
+    ax = fig.axes[0]
+    assert "1% to 99% quantile" in ax.get_title() and "draws outside not shown" in ax.get_title()
+    right = ax.get_xlim()[1]
+    assert right < values[0] * 1e-9 / 10  # the axis is not stretched to the tail draw
+    full = plot.distribution(forged, "npv", who="closedco", clip=None)
+    assert full.axes[0].get_xlim()[1] >= values[0] * 1e-9
+    with pytest.raises(ScenarioError, match="clip must be two quantiles"):
+        plot.distribution(forged, "npv", who="closedco", clip=(0.9, 0.1))
+
+
+def test_figures_name_providers_by_their_label():
+    yearly = run("baseline-2025", draws=16, seed=1)
+    sc = yearly.scenario
+    labelled = [p for p in sc.providers if sc.spec.providers[p].label]
+    assert labelled, "the test scenario needs a provider with a label"
+    name = labelled[0]
+    label = sc.spec.providers[name].label
+    texts = [t.get_text() for t in plot.shares(yearly).axes[0].get_legend().get_texts()]
+    assert any(t.startswith(f"{label} (") for t in texts)
+    fig = plot.distribution(yearly, "revenue", who=name)
+    assert label in fig.axes[0].get_xlabel() and label in fig.axes[0].get_title()
+    fig = plot.fan(yearly, "share", who=[name])
+    assert f"{label}, median" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_fan_legend_states_the_statistic_and_many_members_get_panels(with_paths):
+    fig = plot.fan(with_paths, "share", who=["openco", "closedco"])
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "90 % band (5th-95th percentile)" in texts
+    assert any(t.endswith(", median") for t in texts)
+    providers = with_paths.scenario.providers
+    assert len(providers) > 4
+    fig = plot.fan(with_paths, "share")
+    assert len(fig.axes) == len(providers)  # one panel each, not one tangle
+    assert_labelled(fig)
+
+
+def test_sobol_bars_draws_the_top_parameters_and_says_how_many_are_left(sc):
+    df = sobol(sc, "npv", provider="closedco", n=16)
+    assert list(df["ST"]) == sorted(df["ST"], reverse=True)  # the most important first
+    fig = plot.sobol_bars(df, top=2)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(df.index[:2])[::-1]
+    assert f"top 2 of {len(df)} parameters by ST; the other {len(df) - 2} have ST <=" in (
+        ax.get_title()
+    )
+    assert len(plot.sobol_bars(df, top=None).axes[0].get_yticklabels()) == len(df)
+
+
+def test_heatmap_ticks_sit_on_the_grid_without_contours(sc):
+    grid = {"providers.newco.price_in": [0.1, 0.3, 1.0], "providers.newco.quality": [56, 68]}
+    da = sweep(sc, grid, "share_final", provider="newco", draws=8)
+    fig = plot.heatmap(da)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["56", "68"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.3", "1"]
+    assert not [c for c in ax.collections if type(c).__name__ == "QuadContourSet"]
+    assert len(ax.texts) == 6  # each cell's value written in it
+    assert "median over 8 draws" in ax.get_title()

@@ -88,7 +88,8 @@ def test_sobol_convergence_uses_prefixes_of_one_design():
 def test_sobol_of_a_scenario_metric(sc):
     df = sobol(sc, metric="npv", provider="closedco", n=64, seed=0)
     assert list(df.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
-    assert list(df.index) == list(sc.uncertain)
+    assert sorted(df.index) == sorted(sc.uncertain)
+    assert list(df["ST"]) == sorted(df["ST"], reverse=True)  # the most important first
     assert df.attrs["metric"] == "npv" and df.attrs["who"] == "closedco"
     assert df.attrs["units"] == "USD"
     assert df.loc["providers.plusco.cash", "ST"] == 0.0  # cannot matter

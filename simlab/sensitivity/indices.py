@@ -295,10 +295,10 @@ def sobol(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``parameter``; columns ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (the
-        half-widths of the intervals). ``attrs`` hold n, evaluations, conf_level,
-        ``nan_groups`` (Saltelli groups left out because the metric was NaN in one of
-        their rows) and, for scenarios, metric, who and units.
+        Indexed by ``parameter``, sorted by ``ST``, the largest first; columns ``S1``,
+        ``S1_conf``, ``ST``, ``ST_conf`` (the half-widths of the intervals). ``attrs``
+        hold n, evaluations, conf_level, ``nan_groups`` (Saltelli groups left out because
+        the metric was NaN in one of their rows) and, for scenarios, metric, who and units.
 
     Raises
     ------
@@ -359,6 +359,8 @@ def sobol(
     frame, dropped = _sobol_analyze(problem, y, size, False, conf_level, num_resamples, seed, True)
     _warn_groups(problem, y, dropped, n, "Saltelli groups")
     _warn_negative(frame, n)
+    # Most important first: by total index, ties (and undefined indices) in input order.
+    frame = frame.sort_values("ST", ascending=False, kind="stable", na_position="last")
     frame.attrs.update(
         {
             **problem.attrs,

@@ -805,6 +805,18 @@ class Scenario:
         entered = [n for e in entries for n in e.provider]
         if len(entered) != len(set(entered)):
             raise self._fail("events", "a provider has more than one entry event")
+        if set(entered) >= set(spec.providers):
+            latest = [
+                max([e.date.value, *(e.date.dist.support() if e.date.dist is not None else ())])
+                for e in entries
+            ]
+            if int(self.step_of_days(np.array([min(latest)]))[0]) > 0:
+                raise self._fail(
+                    "events",
+                    "every provider enters after the start (the earliest entry can fall on "
+                    f"{days_to_date(min(latest)).isoformat()}); at least one provider must "
+                    "be in the market from the first step",
+                )
         for corr_i, corr in enumerate(spec.correlations):
             for path in corr.paths:
                 if path not in self.params:

@@ -129,6 +129,11 @@ def goal_seek(
         target that is not bracketed by the probabilities at ``low`` and ``high`` (the
         message gives both).
 
+    Warns
+    -----
+    DeadParameterWarning
+        If a rule of the scenario overrides ``param`` (it cannot move the probability).
+
     Examples
     --------
     >>> found = simlab.goal_seek(
@@ -145,6 +150,9 @@ def goal_seek(
         if isinstance(param, str):
             sc._require_path(param)
         raise ScenarioError(f"goal_seek: param must be a parameter path, got {param!r}")
+    from simlab.scenario.overrides import check_live
+
+    check_live(sc, [param])  # a parameter a rule overrides: warn, naming the live one
     spec = sc.params[param]
     if spec.is_date:
         raise ScenarioError(f"goal_seek: {param!r} is a date; goal seek takes a number")

@@ -102,6 +102,9 @@ def test_prim_peels_categories_and_dates():
     assert abs(box.limits.loc["date", "high"] - pd.Timestamp("2026-07-01")) < pd.Timedelta("25D")
     assert "noise" not in box.limits.index
     assert box.density == 1.0
+    # the box applies to another table, whatever categories it holds
+    other = table.iloc[:3].assign(kind=["b", "z", "d"], date=pd.Timestamp("2026-02-01"))
+    np.testing.assert_array_equal(box.inside(other), [True, False, False])
 
 
 def test_cart_rules_contain_the_true_box(boxed):

@@ -131,3 +131,18 @@ def test_goal_seek_says_when_the_target_is_not_bracketed(sc):
         simlab.goal_seek(
             sc, "finance.discount_rate", "openai-npv-negative", 0.01, low=0.05, high=0.3, draws=50
         )
+
+
+def test_goal_seek_on_a_dead_parameter_warns_and_is_not_bracketed(sc):
+    from simlab.errors import DeadParameterWarning
+
+    with pytest.warns(DeadParameterWarning), pytest.raises(ScenarioError, match="not bracketed"):
+        simlab.goal_seek(
+            sc,
+            "providers.deepseek.price_in",
+            "openai-npv-negative",
+            0.5,
+            low=0.1,
+            high=2.0,
+            draws=40,
+        )

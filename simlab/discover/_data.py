@@ -50,8 +50,12 @@ class Inputs:
         return dataclasses.replace(self, x=self.x[rows])
 
 
-def encode_inputs(table: pd.DataFrame) -> Inputs:
+def encode_inputs(table: pd.DataFrame, like: Inputs | None = None) -> Inputs:
     """Encode an inputs table (numbers, dates, booleans, text, categoricals) as floats.
+
+    With ``like``, categorical columns are coded by ``like``'s categories (a value not
+    among them gets code -1, inside no box), so a box found on one table applies to
+    another.
 
     Raises
     ------
@@ -73,6 +77,10 @@ def encode_inputs(table: pd.DataFrame) -> Inputs:
                 raise ScenarioError(f"inputs column {name!r} holds missing dates (NaT)")
             x[:, j] = col.to_numpy(dtype="datetime64[ns]").astype(np.int64)
             kinds.append(DATE)
+        elif like is not None and j in like.categories:
+            x[:, j] = pd.Index(like.categories[j]).get_indexer(col)
+            categories[j] = like.categories[j]
+            kinds.append(CATEGORY)
         elif pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             cat = pd.Categorical(col)
             if (cat.codes < 0).any():

@@ -128,7 +128,7 @@ class Box:
         table = data.inputs if isinstance(data, Results) else data
         if [str(c) for c in table.columns] != self._inputs.names:
             raise ScenarioError("the inputs table's columns are not those the box was found on")
-        x = encode_inputs(table).x
+        x = encode_inputs(table, like=self._inputs).x
         return self._bounds.inside(x)
 
     def __str__(self) -> str:

@@ -650,6 +650,13 @@ def run(
         raise ScenarioError(f"progress must be None, True or False, got {progress!r}")
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
+    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
+    check_memory(
+        f"run(draws={draws:,}{', paths=True' if paths else ''})",
+        run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),
+        "use fewer draws (with until=, a smaller budget), keep fewer metrics "
+        "(metrics=...), or no paths",
+    )
     if until is not None:
         precision = _check_until(sc, until, sampler, checkpoint)
         if keep is not None and precision.metric is not None:
@@ -657,12 +664,6 @@ def run(
         with _progress_bar(progress, draws, sc.name) as bar:
             return _run_until(sc, draws, seed, executor, block_size, paths, keep, bar, precision)
 
-    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
-    check_memory(
-        f"run(draws={draws:,}{', paths=True' if paths else ''})",
-        run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),
-        "use fewer draws, keep fewer metrics (metrics=...), or no paths",
-    )
     # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
     # are one design over all draws, drawn here.
     design = None if sampler == "mc" else sample_inputs(sc, draws, seed, sampler, block_size)

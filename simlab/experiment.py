@@ -451,7 +451,11 @@ def _kept_metrics(scenario: Scenario, metrics: Sequence[str] | None) -> set[str]
     """Validate ``run(metrics=...)``: the names to keep, with the claims' metrics added."""
     if metrics is None:
         return None
-    if isinstance(metrics, str) or not all(isinstance(m, str) for m in metrics):
+    if (
+        isinstance(metrics, str)
+        or not isinstance(metrics, Sequence | set | frozenset)
+        or not all(isinstance(m, str) for m in metrics)
+    ):
         raise ScenarioError(f"metrics must be a list of metric names, got {metrics!r}")
     known = metric_names()
     for name in metrics:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from simlab._args import names_arg, text_arg
 from simlab._version import __version__
 from simlab.claims import Term, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
@@ -223,6 +224,10 @@ class Results:
         ScenarioError
             For an unknown metric, provider, group or year.
         """
+        text_arg(name, "metric")
+        text_arg(who, "who")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int | np.integer)):
+            raise ScenarioError(f"year must be a calendar year (an integer), got {year!r}")
         if name not in CLAIM_METRICS and name not in YEARLY_METRICS:
             raise ScenarioError(
                 f"unknown metric {name!r}{suggest_metric(name)} (metrics: "
@@ -301,7 +306,8 @@ class Results:
 
         if metrics is None:
             metrics = [m for m in HEADLINE if m in self.metrics.data_vars]
-        return summarize(self, list(metrics), _check_quantiles(quantiles), by, human)
+        metrics = names_arg(metrics, "metrics")
+        return summarize(self, metrics, _check_quantiles(quantiles), by, human)
 
     def probability(
         self, metric: str, op: str, value: float, provider: str = "all", year: int | None = None
@@ -315,7 +321,7 @@ class Results:
         --------
         >>> p, se = res.probability("npv", "<", 0, provider="openai")  # doctest: +SKIP
         """
-        if op not in _OPS:
+        if not isinstance(op, str) or op not in _OPS:
             raise ScenarioError(f"op must be one of {', '.join(_OPS)}, got {op!r}")
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
             raise ScenarioError(f"value must be a number, got {value!r}")
@@ -440,7 +446,8 @@ class Results:
         if not isinstance(other, Results):
             raise ScenarioError(f"other must be a Results, got {type(other).__name__}")
         quantiles = _check_quantiles(quantiles)
-        whos = [who] if isinstance(who, str) else list(who)
+        whos = names_arg(who, "who")
+        metrics = names_arg(metrics, "metrics")
         paired = (
             self.seed is not None
             and self.draws == other.draws

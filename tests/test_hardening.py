@@ -513,3 +513,28 @@ def test_10_lhs_and_sobol_runs_are_bit_identical_across_block_sizes():
             for size in (1, 7, 1024)
         ]
         assert all(runs[0].metrics.equals(r.metrics) for r in runs[1:])
+
+
+@pytest.mark.parametrize("bad", [1.5, {}, object(), [1, 2]])
+def test_19_wrongly_typed_arguments_are_scenario_errors(bad):
+    import warnings
+
+    sc = load_scenario(UNCERTAIN)
+    res = simlab.run(sc, draws=4, seed=1)
+    calls = [
+        lambda: simlab.run(sc, draws=2, seed=1, metrics=bad),
+        lambda: res.metric(bad),
+        lambda: res.metric("npv", bad),
+        lambda: res.summary(metrics=bad),
+        lambda: res.probability("npv", bad, 0),
+        lambda: res.compare(res, metrics=bad),
+        lambda: res.compare(res, who=bad),
+        lambda: simlab.tornado(sc, "npv", draws=2, low=bad),
+        lambda: simlab.tornado(sc, "npv", draws=2, parameters=bad),
+        lambda: simlab.sweep(sc, {"finance.discount_rate": [0.1]}, "npv", draws=2, statistic=bad),
+    ]
+    for call in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", simlab.SimlabWarning)
+            with pytest.raises(ScenarioError):
+                call()

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from simlab._args import names_arg
 from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
@@ -378,8 +379,7 @@ def _chosen_parameters(
     names = list(scenario.uncertain)
     if parameters is None:
         return names
-    if isinstance(parameters, str):
-        parameters = [parameters]
+    parameters = names_arg(parameters, "parameters")
     chosen = []
     for path in parameters:
         if path not in scenario.params:

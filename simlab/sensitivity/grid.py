@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from simlab._args import names_arg
 from simlab.errors import ScenarioError
 from simlab.resources import check_memory
 from simlab.scenario.load import Scenario
@@ -163,11 +164,7 @@ def sweep(
     target = _target(sc, metric, provider, group, year)
     draws, seed = _count("draws", draws, 1), _count("seed", seed, 0)
     block_size = _count("block_size", block_size, 1)
-    names = [_check_statistic(statistic)] if isinstance(statistic, str) else None
-    if names is None:
-        names = [_check_statistic(s) for s in statistic]
-        if not names:
-            raise ScenarioError("statistic must name at least one statistic")
+    names = [_check_statistic(s) for s in names_arg(statistic, "statistic")]
     if not isinstance(grid, Mapping) or not grid:
         raise ScenarioError(f"grid must map parameter paths to lists of values, got {grid!r}")
     axes = {path: _grid_values(sc, path, values) for path, values in grid.items()}

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simlab._args import number_arg
 from simlab.errors import ScenarioError
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
@@ -173,6 +174,7 @@ def tornado(
     target = _target(sc, metric, provider, group, year)
     draws, seed = _count("draws", draws, 1), _count("seed", seed, 0)
     statistic = _check_statistic(statistic)
+    low, high = number_arg(low, "low"), number_arg(high, "high")
     if not (0.0 < float(low) < float(high) < 1.0):
         raise ScenarioError(f"need 0 < low < high < 1, got low={low!r}, high={high!r}")
     long, base, nan_base, units = _one_at_a_time(

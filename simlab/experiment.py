@@ -19,7 +19,6 @@ import concurrent.futures as cf
 import dataclasses
 import multiprocessing
 import os
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -38,6 +37,7 @@ from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.guard import check_block
 from simlab.metrics import metric_names, suggest_metric
 from simlab.precision import Precision, precision_reached
+from simlab.progress import check_progress
 from simlab.resources import MAX_SEED, check_memory, run_bytes
 from simlab.results import (
     Results,
@@ -533,12 +533,9 @@ def _run_on(
 
 
 def _progress_bar(progress: bool | None, draws: int, name: str) -> Any:
-    if progress is None:
-        stream = sys.stderr
-        progress = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
-    from tqdm.auto import tqdm
+    from simlab.progress import progress_bar
 
-    return tqdm(total=draws, unit="draw", desc=name, disable=not progress, file=sys.stderr)
+    return progress_bar(progress, draws, name, "draw")
 
 
 # --------------------------------------------------------------------------- run
@@ -588,8 +585,8 @@ def run(
         A folder in which each finished block is saved (see :mod:`simlab.checkpoint`);
         rerunning with the same arguments skips the blocks found there.
     progress : bool, optional
-        Show a progress bar over draws; by default only when standard error is a
-        terminal.
+        Show a progress bar over draws; by default in a notebook or a terminal (see
+        :mod:`simlab.progress`), never with False.
     metrics : sequence of str, optional
         Keep only these per-draw metrics (names in :data:`simlab.metrics.METRICS`; the
         scenario's claims' metrics are always kept). Memory then
@@ -650,8 +647,7 @@ def run(
     if not isinstance(paths, bool):
         raise ScenarioError(f"paths must be True or False, got {paths!r}")
     keep = _kept_metrics(sc, metrics)
-    if progress is not None and not isinstance(progress, bool):
-        raise ScenarioError(f"progress must be None, True or False, got {progress!r}")
+    check_progress(progress)
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
     kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))

@@ -206,6 +206,12 @@ class Results:
             f"{len(self.scenario.providers)} providers, paths={'yes' if self.paths else 'no'}>"
         )
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: what was run, the headline metrics and the claims."""
+        from simlab._html import results_html
+
+        return results_html(self)
+
     # ------------------------------------------------------------ access
     def metric(self, name: str, who: str = "all", year: int | None = None) -> xr.DataArray:
         """Return one metric's per-draw values for a provider or a group.

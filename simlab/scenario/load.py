@@ -415,6 +415,12 @@ class Scenario:
             f"{len(self.uncertain)} uncertain parameters>"
         )
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: providers, parameters with sources grouped, claims."""
+        from simlab._html import scenario_html
+
+        return scenario_html(self)
+
     # ------------------------------------------------------------------ time
     @cached_property
     def start_date(self) -> _dt.date:

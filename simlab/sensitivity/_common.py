@@ -18,6 +18,7 @@ from simlab._args import names_arg
 from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
 from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
+from simlab.progress import progress_bar
 from simlab.resources import MAX_SEED
 from simlab.scenario.load import Scenario, load_scenario
 from simlab.scenario.overrides import check_live
@@ -179,13 +180,32 @@ def _evaluate(
     """
     source = rows if isinstance(rows, Rows) else Rows(rows, [{}])
     n = len(source)
-    if executor is None:
-        parts, units = [], ""
-        for start in range(0, n, MAX_ROWS):
-            chunk = source.take(start, min(n, start + MAX_ROWS))
-            values, units = _simulate_values(scenario, chunk, target, block_size)
-            parts.append(values)
-        return np.concatenate(parts), units
+    desc = f"{scenario.name}: {target.metric}[{target.who}]"
+    with progress_bar(None, n, desc, "run") as bar:
+        if executor is None:
+            # Smaller chunks when a bar shows, so it moves; rows are independent, so the
+            # numbers are the same whatever the chunking.
+            size = MAX_ROWS if bar.disable else max(block_size, min(MAX_ROWS, n // 20 or 1))
+            parts, units = [], ""
+            for start in range(0, n, size):
+                chunk = source.take(start, min(n, start + size))
+                values, units = _simulate_values(scenario, chunk, target, block_size)
+                parts.append(values)
+                bar.update(len(chunk))
+            return np.concatenate(parts), units
+        return _evaluate_on(scenario, source, target, block_size, executor, bar)
+
+
+def _evaluate_on(
+    scenario: Scenario,
+    source: Rows,
+    target: _Target,
+    block_size: int,
+    executor: object,
+    bar: Any,
+) -> tuple[np.ndarray, str]:
+    """:func:`_evaluate` with an executor: chunks of ``block_size`` rows, in row order."""
+    n = len(source)
     from simlab.results import scenario_to_json
 
     pool, owned = _executor(executor)
@@ -202,6 +222,7 @@ def _evaluate(
             if not pending:
                 break
             parts.append(np.asarray(pending.popleft().result(), dtype=np.float64))
+            bar.update(len(parts[-1]))
     finally:
         for future in pending:
             future.cancel()

@@ -12,6 +12,7 @@ import xarray as xr
 
 from simlab._args import names_arg
 from simlab.errors import ScenarioError
+from simlab.progress import with_progress
 from simlab.resources import check_memory
 from simlab.scenario.load import Scenario
 from simlab.scenario.overrides import check_live
@@ -76,6 +77,7 @@ def _grid_values(scenario: Scenario, path: object, values: object) -> np.ndarray
     return array
 
 
+@with_progress
 def sweep(
     scenario: Scenario | str,
     grid: Mapping[str, Sequence[Any]],
@@ -90,6 +92,7 @@ def sweep(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> xr.DataArray:
     """Run a Monte Carlo experiment at every point of a grid of parameter values.
 
@@ -128,6 +131,9 @@ def sweep(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------

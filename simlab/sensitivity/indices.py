@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.progress import with_progress
 from simlab.resources import check_memory
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
@@ -227,6 +228,7 @@ def _check_conf(conf_level: object, num_resamples: object) -> tuple[float, int]:
     return float(conf_level), _count("num_resamples", num_resamples, 2)
 
 
+@with_progress
 def sobol(
     target: Scenario | str | Callable[[pd.DataFrame], Any],
     metric: str | None = None,
@@ -243,6 +245,7 @@ def sobol(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Estimate first-order and total Sobol' indices, with bootstrap intervals.
 
@@ -291,6 +294,9 @@ def sobol(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------
@@ -400,6 +406,7 @@ def _warn_groups(problem: _Problem, y: np.ndarray, dropped: int, total: int, wha
         )
 
 
+@with_progress
 def sobol_convergence(
     target: Scenario | str | Callable[[pd.DataFrame], Any],
     metric: str | None = None,
@@ -416,6 +423,7 @@ def sobol_convergence(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Return Sobol' indices at several sample sizes, to see whether they have settled.
 
@@ -450,6 +458,9 @@ def sobol_convergence(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------
@@ -498,6 +509,7 @@ def sobol_convergence(
     return out
 
 
+@with_progress
 def morris(
     target: Scenario | str | Callable[[pd.DataFrame], Any],
     metric: str | None = None,
@@ -515,6 +527,7 @@ def morris(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Screen parameters by Morris' elementary effects (cheap: ``trajectories * (k + 1)`` runs).
 
@@ -558,6 +571,9 @@ def morris(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------

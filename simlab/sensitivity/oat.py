@@ -10,6 +10,7 @@ import pandas as pd
 
 from simlab._args import number_arg
 from simlab.errors import ScenarioError
+from simlab.progress import with_progress
 from simlab.scenario.load import Scenario
 from simlab.sensitivity._common import (
     _as_column,
@@ -77,6 +78,7 @@ def _one_at_a_time(
     return long, float(stats[0]), int(missing[0]), units
 
 
+@with_progress
 def tornado(
     scenario: Scenario | str,
     metric: str,
@@ -94,6 +96,7 @@ def tornado(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Swing each uncertain parameter between two quantiles, one at a time.
 
@@ -141,6 +144,9 @@ def tornado(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------
@@ -222,6 +228,7 @@ def tornado(
     return out
 
 
+@with_progress
 def spider(
     scenario: Scenario | str,
     metric: str,
@@ -238,6 +245,7 @@ def spider(
     block_size: int = 1024,
     executor: object = None,
     strict: bool = False,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Move each uncertain parameter through several quantiles, one at a time.
 
@@ -271,6 +279,9 @@ def spider(
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
+    progress : bool, optional
+        Show a progress bar over the model runs; by default in a notebook or a
+        terminal (see :mod:`simlab.progress`), never with False.
 
     Returns
     -------

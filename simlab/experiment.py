@@ -607,8 +607,8 @@ def run(
     Results
         ``metrics.attrs`` hold ``seed``, ``sampler``, ``block_size``, ``scenario_hash``
         and ``simlab_version``; with ``until``, also ``until`` (what was watched),
-        ``until_stopped`` (``"target"`` or ``"budget"``) and ``until_se`` (the largest
-        standard error at the end).
+        ``until_stopped`` (``"target"``, ``"budget"``, or ``"memory"`` when the next
+        block would not fit) and ``until_se`` (the largest standard error at the end).
 
     Raises
     ------
@@ -661,8 +661,23 @@ def run(
         precision = _check_until(sc, until, sampler, checkpoint)
         if keep is not None and precision.metric is not None:
             keep.add(precision.metric)
+        if not sc.uncertain:
+            raise ScenarioError(
+                f"until: scenario {sc.name!r} has no uncertain parameter, so every draw is "
+                "the same and more draws cannot make anything more precise"
+            )
+
+        def fits(n: int) -> bool:
+            try:
+                check_memory("", run_bytes(sc, n, paths) * min(1.0, kept + 0.1), "")
+            except ScenarioError:
+                return False
+            return True
+
         with _progress_bar(progress, draws, sc.name) as bar:
-            return _run_until(sc, draws, seed, executor, block_size, paths, keep, bar, precision)
+            return _run_until(
+                sc, draws, seed, executor, block_size, paths, keep, bar, precision, fits
+            )
 
     # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
     # are one design over all draws, drawn here.
@@ -765,13 +780,16 @@ def _run_until(
     keep: set[str] | None,
     bar: Any,
     precision: Precision,
+    fits: Callable[[int], bool],
 ) -> Results:
     """Add blocks of draws, in block order, until ``precision`` is met or the budget spent.
 
     Each block is exactly the block of a fixed run (its rows come from its own seed
     stream), and a run stops only at a block boundary, so the result is the fixed run of
     its final size. After each batch the number of draws still needed is estimated from
-    ``se ~ 1 / sqrt(n)`` (10 % more, at least one block).
+    ``se ~ 1 / sqrt(n)`` (10 % more, at least one block). A batch that would not fit in
+    memory (:mod:`simlab.resources`) is halved; when not even one more block fits, the
+    run stops there (``until_stopped="memory"``), with a warning.
     """
     plan = _blocks(budget, block_size)
     found: dict[int, tuple[pd.DataFrame, BlockMetrics]] = {}
@@ -789,6 +807,12 @@ def _run_until(
     with ExitStack() as stack:
         pool = None if executor is None else stack.enter_context(_pool(executor))
         while True:
+            batch = min(batch, len(plan) - done)
+            while batch > 1 and not fits(plan[done + batch - 1][2] * 2):
+                batch //= 2  # the draws so far and their assembled Results, side by side
+            if not fits(plan[done + batch - 1][2] * 2):
+                stopped = "memory"
+                break
             todo = plan[done : done + batch]
             if pool is None:
                 for block, start, stop in todo:
@@ -807,15 +831,26 @@ def _run_until(
             done += len(todo)
             reached, worst = precision_reached(so_far(), precision)
             if reached or done == len(plan):
+                stopped = "target" if reached else "budget"
                 break
             n = plan[done - 1][2]
             needed = n * (worst / precision.se) ** 2 * 1.1 - n
             batch = int(min(len(plan) - done, max(1, np.ceil(needed / block_size))))
+    if not done:
+        raise ScenarioError(
+            f"run(until=...): not even one block of {block_size} draws fits in memory; "
+            "use a smaller block_size, keep fewer metrics (metrics=...), or no paths"
+        )
     draws = plan[done - 1][2]
-    if not reached:
+    if stopped != "target":
+        why = (
+            f"the budget of {budget} draws was spent"
+            if stopped == "budget"
+            else f"memory ran short after {draws} draws"
+        )
         warnings.warn(
-            f"until: the budget of {budget} draws was spent before the target "
-            f"({precision.describe()}); the largest standard error is {worst:.3g}",
+            f"until: {why} before the target ({precision.describe()}); the largest "
+            f"standard error is {worst:.3g}",
             SimlabWarning,
             stacklevel=3,
         )
@@ -826,7 +861,7 @@ def _run_until(
         "scenario_hash": sc.hash,
         "simlab_version": __version__,
         "until": precision.describe(),
-        "until_stopped": "target" if reached else "budget",
+        "until_stopped": stopped,
         "until_se": worst,
     }
     assert draws == sum(stop - start for _, start, stop in plan[:done])

@@ -146,3 +146,26 @@ def test_goal_seek_on_a_dead_parameter_warns_and_is_not_bracketed(sc):
             high=2.0,
             draws=40,
         )
+
+
+def test_until_stops_where_memory_runs_short(sc, monkeypatch):
+    from simlab import experiment
+
+    # pretend a draw takes a byte and 5000 bytes fit: the budget of 5000 draws passes
+    # the check up front, but the draws so far and their assembled copy (2 bytes a draw)
+    # fit only up to 2500 draws, i.e. 19 blocks of 128
+    monkeypatch.setattr(
+        experiment, "run_bytes", lambda scenario, n, paths=False, design=False: n * 1.0
+    )
+    monkeypatch.setattr(experiment, "check_memory", _refuse_above(5000.0))
+    with pytest.warns(SimlabWarning, match="memory ran short after 2432 draws"):
+        res = simlab.run(sc, draws=5000, seed=1, block_size=128, until=1e-6)
+    assert res.draws == 2432 and res.metrics.attrs["until_stopped"] == "memory"
+
+
+def _refuse_above(limit):
+    def check(what, nbytes, advice):
+        if nbytes > limit:
+            raise ScenarioError(f"{what} needs too much memory")
+
+    return check

@@ -31,7 +31,10 @@ def _axes(ax: Any, size: tuple[float, float]) -> tuple[Figure, Any]:
 
 
 def trajectory(found: Prim, ax: Any = None, chosen: int | None = None) -> Figure:
-    """Draw PRIM's peeling trajectory: density against coverage, coloured by restrictions.
+    """Draw PRIM's peeling trajectory: density against coverage.
+
+    Each point is a box, coloured by how many inputs it restricts and sized by its mass
+    (the share of all draws it holds).
 
     Parameters
     ----------
@@ -49,7 +52,12 @@ def trajectory(found: Prim, ax: Any = None, chosen: int | None = None) -> Figure
     fig, ax = _axes(ax, (6.0, 4.5))
     t = found.trajectory
     points = ax.scatter(
-        t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=18, zorder=3
+        t["coverage"],
+        t["density"],
+        c=t["restricted"],
+        cmap="viridis",
+        s=8 + 60 * t["mass"],
+        zorder=3,
     )
     ax.plot(t["coverage"], t["density"], color="0.7", lw=0.8, zorder=2)
     fig.colorbar(points, ax=ax, label="inputs restricted")
@@ -70,7 +78,7 @@ def trajectory(found: Prim, ax: Any = None, chosen: int | None = None) -> Figure
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
-    ax.set_title("PRIM peeling trajectory")
+    ax.set_title("PRIM peeling trajectory (point size: share of draws in the box)")
     return fig
 
 

@@ -28,7 +28,10 @@ from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationE
 
 if TYPE_CHECKING:
     from simlab import finance, market, plot
-    from simlab.discover import cart, conditional, drivers, outcome, prim
+    from simlab.discover._data import outcome
+    from simlab.discover.cart import cart
+    from simlab.discover.drivers import conditional, drivers
+    from simlab.discover.prim import prim
     from simlab.experiment import run, sample_inputs, simulate
     from simlab.goalseek import goal_seek
     from simlab.precision import Precision

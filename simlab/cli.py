@@ -688,6 +688,44 @@ def _run_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- report -------------------------------------------------------------------------------
+
+
+def _args_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source",
+        metavar="RESULTS.nc|NAME|FILE",
+        help="saved results (simlab run --out), or a scenario to run first",
+    )
+    parser.add_argument("--out", metavar="FILE.html", help="the report (NAME.html)")
+    parser.add_argument("--draws", type=int, default=1000, help="for a scenario: draws (1000)")
+    parser.add_argument("--seed", type=int, default=0, help="for a scenario: random seed (0)")
+    parser.add_argument("--no-drivers", action="store_true", help="leave out the claims' drivers")
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    """Write a self-contained HTML report of saved results or of a fresh run."""
+    from simlab.report import write_report
+
+    source = Path(args.source)
+    if source.suffix == ".nc":
+        from simlab.results import load_results
+
+        res = load_results(source)
+    else:
+        from simlab.experiment import run
+
+        res = run(args.source, draws=args.draws, seed=args.seed)
+    out = Path(args.out or f"{res.scenario.name}.html")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{PROG}: error: --out {out}: must be an .html file")
+    if out.parent != Path(""):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    write_report(res, out, drivers=not args.no_drivers)
+    print(f"wrote {out} ({out.stat().st_size // 1024} kB, self-contained)")
+    return EXIT_OK
+
+
 # --- which assumptions: discover, drivers ----------------------------------------------
 
 
@@ -858,6 +896,12 @@ COMMANDS: tuple[Command, ...] = (
         "draw a figure of saved results (simlab run --out) into a PNG",
         _args_plot,
         _run_plot,
+    ),
+    Command(
+        "report",
+        "write one self-contained HTML report of saved results or of a scenario's run",
+        _args_report,
+        _run_report,
     ),
     Command(
         "discover",

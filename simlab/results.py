@@ -487,6 +487,31 @@ class Results:
         return pd.DataFrame(rows).set_index(["metric", "who"])
 
     # ------------------------------------------------------------ saving
+    def to_html(self, path: str | os.PathLike[str], *, drivers: bool = True, top: int = 5) -> Path:
+        """Write the run as one self-contained HTML report (see :mod:`simlab.report`).
+
+        The scenario's question and assumptions, the claims with their probabilities,
+        standard errors and drivers, the headline metrics, the standard figures
+        (embedded) and every parameter with its source; no network is needed to read it.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.html`` file to write.
+        drivers : bool
+            Rank each claim's drivers over the run's own draws.
+        top : int
+            Drivers listed per claim.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from simlab.report import write_report
+
+        return write_report(self, path, drivers=drivers, top=top)
+
     def to_netcdf(self, path: str | os.PathLike[str]) -> None:
         """Save the results as one netCDF-4 file (h5netcdf engine; no pickle).
 

@@ -79,6 +79,7 @@ def test_wheel_ships_the_catalog_and_py_typed(repo_root, tmp_path):
         names = set(archive.namelist())
     assert "simlab/py.typed" in names
     assert "simlab/cli.py" in names
+    assert "simlab/templates/report.html.j2" in names  # the report's template
     shipped = sorted(p.stem for p in (repo_root / "scenarios").glob("*.toml"))
     for stem in shipped:
         assert f"simlab/_scenarios/{stem}.toml" in names

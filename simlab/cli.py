@@ -239,6 +239,12 @@ def _args_run(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="with --until: watch only this claim (repeatable)",
     )
+    parser.add_argument(
+        "--until-quantile",
+        metavar="METRIC,WHO[,YEAR],Q",
+        help="with --until: watch this quantile of a metric instead, e.g. npv,openai,0.5 "
+        "(SE in the metric's units)",
+    )
 
 
 def _run_run(args: argparse.Namespace) -> int:
@@ -264,12 +270,17 @@ def _run_run(args: argparse.Namespace) -> int:
     if args.metrics:
         wanted = [m.strip() for m in args.metrics.split(",") if m.strip()]
         common["metrics"] = [*wanted, "npv", "share"]  # the standard plots need these
-    if args.until_claim and args.until is None:
-        raise UsageError(f"{PROG}: error: --until-claim needs --until SE")
+    if (args.until_claim or args.until_quantile) and args.until is None:
+        raise UsageError(f"{PROG}: error: --until-claim and --until-quantile need --until SE")
+    if args.until_claim and args.until_quantile:
+        raise UsageError(f"{PROG}: error: give --until-claim or --until-quantile, not both")
     if args.until is not None:
         from simlab.precision import Precision
 
-        common["until"] = Precision(se=args.until, claims=args.until_claim)
+        if args.until_quantile:
+            common["until"] = Precision(se=args.until, **_until_quantile(args.until_quantile))
+        else:
+            common["until"] = Precision(se=args.until, claims=args.until_claim)
     if args.workers == 1:
         res = run(scenario, **common)
     else:
@@ -310,6 +321,25 @@ def _run_run(args: argparse.Namespace) -> int:
     print()
     print(f"wrote {', '.join(written)} to {out}")
     return EXIT_OK
+
+
+def _until_quantile(text: str) -> dict[str, Any]:
+    """``METRIC,WHO,Q`` or ``METRIC,WHO,YEAR,Q`` as :class:`~simlab.Precision` arguments."""
+    parts = [p.strip() for p in text.split(",")]
+    bad = UsageError(
+        f"{PROG}: error: --until-quantile {text!r}: expected METRIC,WHO,Q or "
+        "METRIC,WHO,YEAR,Q with Q in (0, 1), e.g. npv,openai,0.5"
+    )
+    if len(parts) not in (3, 4) or not all(parts):
+        raise bad
+    try:
+        q = float(parts[-1])
+        year = int(parts[2]) if len(parts) == 4 else None
+    except ValueError:
+        raise bad from None
+    if not 0.0 < q < 1.0:
+        raise bad
+    return {"metric": parts[0], "who": parts[1], "year": year, "quantile": q}
 
 
 def _print_summary(summary: pd.DataFrame, draws: int) -> None:
@@ -794,7 +824,14 @@ def _run_discover(args: argparse.Namespace) -> int:
     chosen = found.choose(args.min_coverage) if args.box is None else args.box
     box = found.box(chosen)
     t = found.trajectory
-    print(f"\npeeling trajectory: {len(t)} boxes (trajectory.csv); box {chosen}:\n")
+    shown = sorted({*range(0, len(t), max(1, len(t) // 8)), chosen, len(t) - 1})
+    print(f"\npeeling trajectory: {len(t)} boxes (all in trajectory.csv; pick one with --box)\n")
+    _print_frame(
+        t.loc[shown].reset_index(),
+        ["box", "coverage", "density", "mass", "restricted", "qp_max"],
+        limit=len(shown),
+    )
+    print()
     print(box)
     t.to_csv(out / "trajectory.csv")
     box.limits.to_csv(out / "box.csv")

@@ -53,6 +53,15 @@ def test_run_until_says_why_it_stopped(tmp_path, capsys):
     assert "until se of P(openai-npv-negative) <= 0.05: target reached" in out
 
 
+def test_run_until_a_quantile(tmp_path, capsys):
+    args = ["run", "baseline-2025", "--draws", "2000", "--block-size", "256", "--seed", "1"]
+    code = main(
+        [*args, "--until", "1e11", "--until-quantile", "npv,openai,0.5", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    assert "until se of q0.5 of npv[openai] <= 1e+11" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -63,7 +72,8 @@ def test_run_until_says_why_it_stopped(tmp_path, capsys):
             "go with --metric",
         ),
         (["drivers", "{saved}", "--metric", "npv", "--methods", "sobol"], "unknown method 'sobol'"),
-        (["run", "baseline-2025", "--until-claim", "x"], "--until-claim needs --until"),
+        (["run", "baseline-2025", "--until-claim", "x"], "need --until SE"),
+        (["run", "baseline-2025", "--until", "1", "--until-quantile", "npv,2"], "METRIC,WHO,Q"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(saved, tmp_path, capsys, argv, message):

@@ -164,19 +164,22 @@ def _run_validate(args: argparse.Namespace) -> int:
     """Validate scenario files: ``ok`` or one clear error per file; exit 2 if any is bad.
 
     A file that breaks the validator in an unforeseen way is reported as that file's error
-    (the others are still checked). A figure that the file varies (a distribution) but
-    that a pricing rule overrides from the first step is a warning (an error with
-    ``--strict``).
+    (the others are still checked). A figure that the file varies (a distribution), or
+    that a variant's own file sets, but that a pricing rule overrides from the first step
+    is a warning (an error with ``--strict``).
     """
     from simlab.errors import SimlabError
+    from simlab.scenario.catalog import read_header, scenario_path
     from simlab.scenario.load import load_scenario
-    from simlab.scenario.overrides import check_live
+    from simlab.scenario.overrides import check_live, paths_set
 
     bad = 0
     for name in args.files:
         try:
             sc = load_scenario(name)
             varied = [*sc.uncertain, *(p for c in sc.spec.correlations for p in c.paths)]
+            if sc.spec.extends is not None:  # a variant: the figures its own file sets
+                varied += paths_set(read_header(scenario_path(name)))
             check_live(sc, varied, strict=args.strict)
         except SimlabError as exc:
             bad += 1

@@ -105,3 +105,15 @@ def test_validate_warns_about_a_varied_dead_parameter_and_strict_fails(tmp_path,
     )
     assert main(["validate", "--draft", "--strict", str(path)]) == 2
     assert "vary providers.follower.pricing.ratio instead" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("default::simlab.errors.DeadParameterWarning")
+def test_validate_warns_when_a_variant_sets_a_dead_price(tmp_path, capsys):
+    path = tmp_path / "cheap.toml"
+    path.write_text(
+        'extends = "baseline-2025"\nname = "cheap"\n\n[providers.deepseek]\n'
+        'price_in = { value = 0.1, assumption = "a cut" }\n'
+    )
+    assert main(["validate", str(path)]) == 0
+    assert "providers.deepseek.price_in is overridden" in capsys.readouterr().err
+    assert main(["validate", "--strict", str(path)]) == 2

@@ -16,7 +16,7 @@ overrides a figure from the first step adds a row; a rule under which the figure
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ __all__ = [
     "DeadParameter",
     "check_live",
     "dead_parameters",
+    "paths_set",
 ]
 
 #: Pricing rule -> {path below ``providers.NAME`` that it overrides from the first step:
@@ -109,6 +110,23 @@ def dead_parameters(scenario: Scenario) -> dict[str, DeadParameter]:
         for path, instead in OVERRIDDEN_BY_RULE.get(rule, {}).items():
             full = f"providers.{name}.{path}"
             out[full] = DeadParameter(full, rule, f"providers.{name}.{instead}")
+    return out
+
+
+def paths_set(doc: Mapping[str, object], prefix: str = "") -> list[str]:
+    """Return the dotted paths of every figure a raw scenario document writes.
+
+    A table with ``value`` or ``dist`` is one figure. A variant's own file (one that
+    ``extends`` another) names exactly the figures its author set, so ``simlab validate``
+    checks those against the table of overridden figures.
+    """
+    out: list[str] = []
+    for key, value in doc.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and not ("value" in value or "dist" in value):
+            out.extend(paths_set(value, path))
+        else:
+            out.append(path)
     return out
 
 

@@ -650,13 +650,6 @@ def run(
     check_progress(progress)
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
-    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
-    check_memory(
-        f"run(draws={draws:,}{', paths=True' if paths else ''})",
-        run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),
-        "use fewer draws (with until=, a smaller budget), keep fewer metrics "
-        "(metrics=...), or no paths",
-    )
     if until is not None:
         precision = _check_until(sc, until, sampler, checkpoint)
         if keep is not None and precision.metric is not None:
@@ -679,6 +672,13 @@ def run(
                 sc, draws, seed, executor, block_size, paths, keep, bar, precision, fits
             )
 
+    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
+    check_memory(
+        f"run(draws={draws:,}{', paths=True' if paths else ''})",
+        run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),
+        "use fewer draws (or until=, which stops when memory runs short), keep fewer "
+        "metrics (metrics=...), or no paths",
+    )
     # "mc" blocks draw their own rows (in the worker that runs them); "lhs" and "sobol"
     # are one design over all draws, drawn here.
     design = None if sampler == "mc" else sample_inputs(sc, draws, seed, sampler, block_size)

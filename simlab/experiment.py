@@ -650,6 +650,7 @@ def run(
     check_progress(progress)
     if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
         raise ScenarioError(f"checkpoint must be a folder path, got {checkpoint!r}")
+    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
     if until is not None:
         precision = _check_until(sc, until, sampler, checkpoint)
         if keep is not None and precision.metric is not None:
@@ -672,7 +673,6 @@ def run(
                 sc, draws, seed, executor, block_size, paths, keep, bar, precision, fits
             )
 
-    kept = 1.0 if keep is None else len(keep) / max(1, len(metric_names()))
     check_memory(
         f"run(draws={draws:,}{', paths=True' if paths else ''})",
         run_bytes(sc, draws, paths, design=sampler != "mc") * min(1.0, kept + 0.1),

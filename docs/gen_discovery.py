@@ -97,9 +97,13 @@ def compute(figures: bool) -> str:
             progress=False,
         )
     param, target, low, high, seek_draws = SEEK
-    seek = simlab.goal_seek(
-        sc, param, CLAIM, target, low=low, high=high, draws=seek_draws, seed=SEED
-    )
+    try:
+        seek = simlab.goal_seek(
+            sc, param, CLAIM, target, low=low, high=high, draws=seek_draws, seed=SEED
+        )
+        not_bracketed = ""
+    except simlab.ScenarioError as exc:  # the model changed: say so on the page
+        seek, not_bracketed = None, str(exc)
 
     if figures:
         import matplotlib
@@ -196,7 +200,11 @@ def compute(figures: bool) -> str:
         "",
         f"**Coverage {pct(box.coverage)}, density {pct(box.density)}**, mass "
         f"{pct(box.mass)} ({box.draws} of {DRAWS} draws), against {pct(p)} of all draws.",
-        "In words, OpenAI's compute pays back mostly where " + "; ".join(words) + ".",
+        (
+            "In words, OpenAI's compute pays back mostly where " + "; ".join(words) + "."
+            if words
+            else "No restriction of the inputs makes it markedly more frequent."
+        ),
         "",
         *table(limits),
         "",
@@ -270,11 +278,18 @@ def compute(figures: bool) -> str:
         f"by bisection on the same {seek_draws} draws at every trial (common random",
         "numbers):",
         "",
-        f"- answer: **{fmt(seek.value)}** (bracket {seek.bracket[0]:.5g} to "
-        f"{seek.bracket[1]:.5g}, {len(seek.evaluations)} trials);",
-        f"- Monte Carlo interval (95 %): {fmt(seek.low)} to {fmt(seek.high)}, where the",
-        "  probability crosses the target plus or minus 1.96 of its standard errors.",
-        "",
+    ]
+    if seek is not None:
+        lines += [
+            f"- answer: **{fmt(seek.value)}** (bracket {seek.bracket[0]:.5g} to "
+            f"{seek.bracket[1]:.5g}, {len(seek.evaluations)} trials);",
+            f"- Monte Carlo interval (95 %): {fmt(seek.low)} to {fmt(seek.high)}, where the",
+            "  probability crosses the target plus or minus 1.96 of its standard errors.",
+            "",
+        ]
+    else:
+        lines += [f"In this version of the model there is no such value: {not_bracketed}.", ""]
+    lines += [
         "## Reading these numbers",
         "",
         "- A box is a description of the draws, not a forecast: it says which",

@@ -180,7 +180,12 @@ class Results:
         Per-step paths (float32) when the run asked for them: dims (draw, time,
         provider) or (draw, time, segment).
     inputs : pandas.DataFrame
-        The inputs table: one row per draw, one column per uncertain parameter path.
+        The inputs table: what each draw assumed. One row per draw (the index is the draw
+        number, as in ``metrics``), one column per uncertain parameter, named by its path
+        (``providers.openai.price_in``, ``events.gpt-6.date``), in the scenario's units;
+        dates as ``datetime64``. Row ``i`` with the metrics of draw ``i`` is one scenario
+        of the Monte Carlo: ``simulate(scenario, inputs.iloc[[i]])`` replays it alone, and
+        :meth:`sources` says where each column's distribution comes from.
     """
 
     def __init__(

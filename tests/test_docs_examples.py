@@ -80,3 +80,23 @@ def test_the_command_line_examples_sweep_live_parameters():
     swept = [p for page in pages for p in re.findall(r"--param ([\w.\-]+)=", page.read_text())]
     assert len(swept) == 2
     assert all(path in sc.params and path not in dead for path in swept)
+
+
+def test_every_distribution_family_is_documented_with_a_working_example():
+    import tomllib
+
+    from simlab.uncertainty.distributions import DISTRIBUTIONS, parse_distribution
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Distributions", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (.*?) \| `(.*?)` \|$", section, flags=re.M)
+    assert sorted(r[0] for r in rows) == sorted(DISTRIBUTIONS)
+    for family, keys, example in rows:
+        cls = DISTRIBUTIONS[family]
+        for key in (*cls.required, *cls.optional):
+            assert f"`{key}`" in keys, (family, key)
+        table = tomllib.loads(example)
+        (value,) = table.values()
+        assert value["dist"] == family
+        dist = parse_distribution(dict(value))
+        assert dist.describe()

@@ -70,12 +70,11 @@ class _Limits:
             return np.isin(x[:, j], list(self.allowed[j]))
         return (x[:, j] >= self.low[j]) & (x[:, j] <= self.high[j])
 
-    def inside(self, x: np.ndarray, skip: int | None = None) -> np.ndarray:
-        """Whether each row of ``x`` lies in the box (ignoring input ``skip``)."""
+    def inside(self, x: np.ndarray) -> np.ndarray:
+        """Whether each row of ``x`` lies in the box."""
         keep = np.ones(x.shape[0], dtype=bool)
         for j in range(x.shape[1]):
-            if j != skip:
-                keep &= self.one(x, j)
+            keep &= self.one(x, j)
         return keep
 
 
@@ -215,17 +214,19 @@ class Prim:
     def _masks(self, limits: _Limits, restricted: list[int]) -> tuple[np.ndarray, dict[int, float]]:
         """Return the box's draws, and the quasi-p-value of each restricted input."""
         x, y = self._inputs.x, self._y
-        masks = {j: limits.one(x, j) for j in restricted}
-        inside = np.ones(y.size, dtype=bool)
-        for mask in masks.values():
-            inside &= mask
+        # how many of its restrictions each draw breaks: the box holds the draws that
+        # break none; the box without restriction j adds those that break only j
+        broken = np.zeros(y.size, dtype=np.int16)
+        masks = {}
+        for j in restricted:
+            masks[j] = limits.one(x, j)
+            broken += ~masks[j]
+        inside = broken == 0
+        once = broken == 1
         k, n = int(y[inside].sum()), int(inside.sum())
         qps = {}
         for j in restricted:
-            without = np.ones(y.size, dtype=bool)
-            for i, mask in masks.items():
-                if i != j:
-                    without &= mask
+            without = inside | (once & ~masks[j])
             p_without = float(y[without].mean())
             qps[j] = float(stats.binom.sf(k - 1, n, p_without)) if n else float("nan")
         return inside, qps

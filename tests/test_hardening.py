@@ -538,3 +538,10 @@ def test_19_wrongly_typed_arguments_are_scenario_errors(bad):
             warnings.simplefilter("ignore", simlab.SimlabWarning)
             with pytest.raises(ScenarioError):
                 call()
+
+
+def test_6_a_growth_that_overflows_prices_is_refused_at_load():
+    # Found by the fuzz suite: a drift of 1e24 a year made a yearly price infinite (the
+    # guard named it at run time); a growth rate is now at most +1,000 % a year.
+    with pytest.raises(ScenarioError, match=r"pricing.drift: must be in \(-1, 10\], got 1e\+24"):
+        load(edited(providers__openco__pricing={"rule": "fixed", "drift": 1e24}))

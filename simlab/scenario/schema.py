@@ -50,7 +50,9 @@ NonNeg: TypeAlias = Annotated[Param, _bounded(0.0)]
 Fraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0)]
 OpenFraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, low_open=True, high_open=True)]
 Decline: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, high_open=True)]
-Growth: TypeAlias = Annotated[Param, _bounded(-1.0, low_open=True)]
+#: A yearly growth rate: above -100 % and at most +1,000 % (compounded over decades, more
+#: overflows any price or volume).
+Growth: TypeAlias = Annotated[Param, _bounded(-1.0, 10.0, low_open=True)]
 Date: TypeAlias = Annotated[Param, BeforeValidator(param_validator(Bounds(), is_date=True))]
 
 

@@ -495,13 +495,34 @@ def _save_figure(draw: Callable[[], Figure], path: Path) -> list[str]:
     return [path.name]
 
 
-def _print_frame(frame: pd.DataFrame, columns: Sequence[str], limit: int = 15) -> None:
+def _print_frame(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    limit: int = 15,
+    metric: str | None = None,
+    scaled: Sequence[str] = (),
+) -> None:
+    """Print some columns of a table; ``scaled`` ones in the metric's units for people.
+
+    The scaled columns share one scale (e.g. USD bn), stated in their headers.
+    """
     frame = frame.reset_index() if frame.index.name else frame
+    frame = frame[list(columns)].head(limit).copy()
+    headers = list(columns)
+    if metric is not None and scaled:
+        from simlab.metrics import METRICS, human_scale
+
+        if metric in METRICS:
+            values = frame[list(scaled)].to_numpy(dtype=float).ravel()
+            factor, unit = human_scale(metric, list(values))
+            for column in scaled:
+                frame[column] = frame[column].astype(float) / factor
+            headers = [f"{c} ({unit})" if c in scaled else c for c in columns]
     rows = [
         [_number(v) if isinstance(v, float) else str(v) for v in row]
-        for row in frame[list(columns)].head(limit).itertuples(index=False)
+        for row in frame.itertuples(index=False)
     ]
-    _print_table(list(columns), rows, sys.stdout)
+    _print_table(headers, rows, sys.stdout)
 
 
 def _args_tornado(parser: argparse.ArgumentParser) -> None:
@@ -528,7 +549,9 @@ def _run_tornado(args: argparse.Namespace) -> int:
         **_target(args),
     )
     out = _out_dir(args)
-    _print_frame(df, ["parameter", "metric_low", "metric_high", "swing"])
+    columns = ["metric_low", "metric_high", "swing"]
+    in_units = columns if df.attrs.get("statistic") != "p_negative" else []
+    _print_frame(df, ["parameter", *columns], metric=args.metric, scaled=in_units)
     df.to_csv(out / "tornado.csv", index=False)
     written = ["tornado.csv", *_save_figure(lambda: plot.tornado(df), out / "tornado.png")]
     print(f"\nwrote {', '.join(written)} to {out}")
@@ -606,7 +629,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
     frame = da.to_dataframe().reset_index()
     frame.to_csv(out / "sweep.csv", index=False)
     wide = frame.pivot_table(index=list(grid), columns="statistic", values=da.name)
-    _print_frame(wide.reset_index(), [*grid, *stats], limit=30)
+    in_units = [s for s in stats if s != "p_negative"]
+    _print_frame(wide.reset_index(), [*grid, *stats], limit=30, metric=args.metric, scaled=in_units)
     written = ["sweep.nc", "sweep.csv"]
     stat = "median" if "median" in stats else stats[0]
     if len(grid) == 2:
@@ -671,7 +695,8 @@ def _run_morris(args: argparse.Namespace) -> int:
         **_target(args),
     )
     out = _out_dir(args)
-    _print_frame(df, ["parameter", "mu", "mu_star", "sigma", "mu_star_conf"])
+    effects = ["mu", "mu_star", "sigma", "mu_star_conf"]
+    _print_frame(df, ["parameter", *effects], metric=args.metric, scaled=effects)
     df.to_csv(out / "morris.csv")
     written = ["morris.csv", *_save_figure(lambda: plot.morris(df), out / "morris.png")]
     print(f"\nwrote {', '.join(written)} to {out}")

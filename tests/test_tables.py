@@ -102,3 +102,17 @@ def test_cli_run_prints_units_dates_and_notes(tmp_path, capsys):
     assert "e+1" not in out  # no raw 1.555e+12
     assert "note: region=us is left out" in out
     assert "\n  region=us " not in out
+
+
+def test_cli_sensitivity_tables_state_units_in_headers(tmp_path, capsys):
+    from pathlib import Path
+
+    scenario = str(Path(__file__).parent / "data" / "sensitivity.toml")
+    argv = ["tornado", scenario, "--metric", "npv", "--provider", "closedco", "--draws", "8"]
+    assert main([*argv, "--out", str(tmp_path / "t")]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "metric_low (USD " in header and "swing (USD " in header
+    argv = ["sweep", scenario, "--param", "providers.newco.price_in=0.2:0.8:2"]
+    argv += ["--metric", "share_final", "--group", "open", "--draws", "8"]
+    assert main([*argv, "--out", str(tmp_path / "s")]) == 0
+    assert "median (%)" in capsys.readouterr().out.splitlines()[0]

@@ -38,7 +38,10 @@ RULE_PARAMS = {
     "share_defense": {"drift", "review", "trigger", "cut", "lag", "floor"},
     "cost_plus": {"markup"},
     "follow": {"ratio"},
+    "best_response": {"review", "adjust", "ceiling"},
 }
+#: Segment parameters read only under seat billing.
+SEAT_PARAMS = {"free_share", "tokens_per_seat", "seat_price"}
 #: Parameters each projected-release mode reads (``providers.X.releases.<name>``).
 MODE_PARAMS = {
     "step": {"first", "cadence", "step", "training_cost", "training_growth"},
@@ -77,6 +80,8 @@ def used_params(sc: Scenario) -> dict[str, Param]:
     for path, param in sc.params.items():
         parts = path.split(".")
         used = True
+        if parts[0] == "segments" and parts[2] in SEAT_PARAMS:
+            used = spec.segments[parts[1]].billing == "seats"
         if parts[0] == "providers":
             name, rest = parts[1], parts[2:]
             provider = spec.providers[name]

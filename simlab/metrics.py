@@ -24,9 +24,11 @@ from typing import Literal
 
 __all__ = [
     "CLAIM_METRICS",
+    "DRAW_METRICS",
     "HEADLINE",
     "METRICS",
     "PATHS",
+    "SEGMENT_PATHS",
     "YEARLY_METRICS",
     "Metric",
     "format_value",
@@ -130,8 +132,26 @@ _ROWS = (
     Metric("price_index", "1", _PG, "share-weighted mean prices, then the ratio",
            "last step over first step", "price at the last step over the price at the first",
            "ratio"),
+    Metric("fisher_index", "1", _PG, "chained over the members' prices and paid tokens",
+           "chained step to step, last step over first",
+           "chained Fisher price index of list prices weighted by paid tokens (a mix shift "
+           "alone leaves it at 1)", "ratio"),
     Metric("share", "share", _YPG, "sum", "mean over the calendar year",
-           "share of all tokens, by calendar year", "percent"),
+           "share of all tokens (self-hosted and free use of its models included), by "
+           "calendar year", "percent"),
+    Metric("revenue_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
+           "share of all providers' revenue, by calendar year", "percent"),
+    Metric("paid_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
+           "share of paid API tokens (billed per token), by calendar year", "percent"),
+    Metric("served_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
+           "share of the tokens providers serve themselves (API and seat users, free "
+           "users included), by calendar year", "percent"),
+    Metric("paid_tokens", "tokens per year", _YPG, "sum", "sum over the calendar year",
+           "paid API tokens (billed per token), by calendar year", "number"),
+    Metric("served_tokens", "tokens per year", _YPG, "sum", "sum over the calendar year",
+           "tokens the provider serves itself, by calendar year", "number"),
+    Metric("seats", "seats", _YPG, "sum", "mean over the calendar year",
+           "paying seats (subscriptions), by calendar year", "number"),
     Metric("price", "USD per million tokens", _YPG, "share-weighted mean",
            "share-weighted mean over the calendar year", "blended list price, by calendar year",
            "price"),
@@ -141,6 +161,9 @@ _ROWS = (
            "revenue, by calendar year", "usd"),
     Metric("unmet_share", "share", ("draw",), "whole market", "ratio of sums over the horizon",
            "demand no provider could serve, over paid demand", "percent"),
+    Metric("outside_share", "share", ("draw",), "whole market", "value at the last step",
+           "buyers' share of the outside option (no modelled provider), token-weighted over "
+           "segments, at the last step", "percent"),
 )  # fmt: skip
 
 #: Every metric by name, in the order of ``Results.metrics``.
@@ -167,8 +190,15 @@ PATHS: dict[str, str] = {
     "fcf": "USD per step",
     "cash": "USD",
     "adoption": "share",
-    "volume": "tokens per month",
+    "volume": "tokens per month (seats for seat billing)",
+    "paid": "tokens per month",
+    "seats": "seats",
+    "outside": "share",
 }
+#: Paths by segment rather than by provider.
+SEGMENT_PATHS = ("adoption", "volume", "outside")
+#: Per-draw metrics of the whole market (dims ``("draw",)``).
+DRAW_METRICS: tuple[str, ...] = tuple(m.name for m in _ROWS if m.dims == ("draw",))
 
 
 def metric_names() -> list[str]:

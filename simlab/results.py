@@ -20,7 +20,16 @@ from simlab.claims import Term, parse_claim
 from simlab.engine.metrics import BlockMetrics, year_matrix
 from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationError
 from simlab.integrity import attrs_digest, dataset_digests, verify_digests
-from simlab.metrics import CLAIM_METRICS, HEADLINE, METRICS, PATHS, YEARLY_METRICS, suggest_metric
+from simlab.metrics import (
+    CLAIM_METRICS,
+    DRAW_METRICS,
+    HEADLINE,
+    METRICS,
+    PATHS,
+    SEGMENT_PATHS,
+    YEARLY_METRICS,
+    suggest_metric,
+)
 from simlab.scenario.load import Scenario
 from simlab.tables import ordered_values, quantiles_of
 
@@ -126,7 +135,9 @@ def _results(
                 ("draw", "year", "group"),
                 arrays[("yearly_group", name)],
             )
-    data["unmet_share"] = (("draw",), arrays[("draw", "unmet_share")])
+    for name in DRAW_METRICS:
+        if ("draw", name) in arrays:
+            data[name] = (("draw",), arrays[("draw", name)])
     metrics = xr.Dataset(data, coords=coords, attrs=dict(attrs or {}))
     _annotate(metrics, {name: m.unit for name, m in METRICS.items()})
 
@@ -139,7 +150,7 @@ def _results(
             array = arrays[("paths", name)]
             if array.ndim == 2:
                 pdata[name] = (("draw", "time"), array)
-            elif name in ("adoption", "volume"):
+            elif name in SEGMENT_PATHS:
                 pdata[name] = (("draw", "time", "segment"), array)
             else:
                 pdata[name] = (("draw", "time", "provider"), array)

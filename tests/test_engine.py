@@ -1,5 +1,6 @@
 """The batched engine: exactness, batching, event semantics and pricing rules."""
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -147,9 +148,32 @@ def test_price_event_overrides_the_rule_in_its_step(full):
     # In the event's step, cost-plus has set price_in (keeping the file's 1:4 ratio of
     # input to output price) and then the event set price_out to 3.0.
     price_in = cost[k, p, 0] * 1.6 / (w * 1.0 + (1 - w) * 4.0)
-    assert price[k, p, 0] == pytest.approx(w * price_in + (1 - w) * 3.0, rel=1e-12)
-    # The step after, cost-plus sets the blended price again.
-    assert price[k + 1, p, 0] == pytest.approx(cost[k + 1, p, 0] * 1.6, rel=1e-12)
+    held = w * price_in + (1 - w) * 3.0
+    assert price[k, p, 0] == pytest.approx(held, rel=1e-12)
+    # The event states no duration, so its price holds for good against cost plus.
+    np.testing.assert_allclose(price[k:, p, 0], held, rtol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["cost_plus", "follow", "share_defense", "best_response"])
+def test_a_price_event_holds_for_its_duration_under_every_rule(full, rule):
+    from simlab.engine import inputs_to_values, run_block
+
+    doc = copy.deepcopy(dict(full.document))
+    plusco = doc["providers"]["plusco"]
+    plusco["pricing"] = {"rule": rule, "target": "openco"} if rule == "follow" else {"rule": rule}
+    if rule == "share_defense":  # cuts due every step, so the hold is what stops them
+        plusco["pricing"].update({"review": 0.08, "trigger": 0.0, "lag": 0.0, "drift": 0.0})
+    if rule == "best_response":
+        plusco["pricing"].update({"review": 0.08, "adjust": 1.0})
+    doc["events"]["plusco-price"] = {**doc["events"]["plusco-price"], "duration": 0.5}
+    sc = Scenario.from_dict(doc)
+    price = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True).paths["price"]
+    k = int(sc.step_of_days(np.array([sc.params["events.plusco-price.date"].value]))[0])
+    p = sc.providers.index("plusco")
+    # Six monthly steps of hold: the event's step and the five after it keep its price.
+    np.testing.assert_allclose(price[k : k + 6, p, 0], price[k, p, 0], rtol=1e-12)
+    # Then the rule acts again (it would have moved the price in every one of these steps).
+    assert abs(price[k + 6, p, 0] / price[k, p, 0] - 1.0) > 1e-6
 
 
 def test_share_defense_cuts_price_when_share_falls(full):
@@ -267,7 +291,9 @@ def test_npv_irr_payback_metrics_match_the_finance_functions(full):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    beta_price=st.floats(0.0, 3.0),
+    # beta_price > 0.05: the price index moves by exp(-dv / beta_price) when quality moves
+    # utility by dv, so a price coefficient near 0 makes quality worth unbounded volume.
+    beta_price=st.floats(0.05, 3.0),
     beta_quality=st.floats(0.0, 0.5),
     elasticity=st.floats(0.0, 2.0),
     leakage=st.floats(0.0, 1.0),

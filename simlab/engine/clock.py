@@ -33,6 +33,7 @@ CLEARING = 0.75
 def _clearing(block: _Block, env: simpy.Environment) -> simpy.events.ProcessGenerator:
     yield env.timeout(CLEARING)
     for k in range(block.par.T):
+        block.step = k
         block.pricing.follow()
         block.clear(k)
         if k + 1 < block.par.T:  # end with the horizon: see run_processes

@@ -25,13 +25,16 @@ from simlab.engine.pricing import PricingRules
 from simlab.engine.state import BlockValues
 from simlab.errors import SimulationError
 from simlab.market import (
+    NestedShares,
     allocate,
     base_utility,
     bass_cdf,
     bass_time,
     blend,
     growth_factor,
-    logit_shares,
+    nested_logit,
+    price_index_ratio,
+    quality_value,
     switch_rate,
     switch_shares,
     volume,
@@ -62,6 +65,7 @@ class _Block:
         self.opex_level = par.prov["opex"].copy()
         self.level = seg["potential"].copy()
         self.available = np.ones((S, P, B), dtype=bool)
+        self.available[par.is_seat] &= np.isfinite(par.seat_price[par.is_seat])
         for event in scenario.spec.events.values():
             if isinstance(event, EntryEvent):
                 for name in event.provider:
@@ -70,8 +74,9 @@ class _Block:
         self.shares = np.zeros((S, P, B))
         self.last_share = np.zeros((P, B))
         self.last_price = np.zeros((P, B))
-        self.price_paid = np.zeros((S, B))
-        self.price_ref = np.zeros((S, B))
+        self.intensity = np.ones((S, B))  # tokens per adopter (or seat), relative to the start
+        self.inclusive_ref = np.zeros((S, B))  # the inclusive value at the first step
+        self.outside_share = np.zeros((S, B))
         self.base_utility = np.zeros((S, P, B))
         self.utility_bound = np.inf
         self.any_empty = False
@@ -80,6 +85,7 @@ class _Block:
         self.dirty_utility = self.dirty_switch = self.dirty_paid = self.dirty_factors = True
         self.dirty_columns: set[int] = set()  # providers whose quality changed
 
+        self.step = 0  # the step being cleared
         self.pricing = PricingRules(self)
         self.timeline = Timeline(self)
 
@@ -144,23 +150,57 @@ class _Block:
             self.opex_factor = growth_factor(prov["opex_growth"], dt)
             drift = growth_factor(prov["pricing.drift"], dt)
             self.drift_factor = np.where(self.pricing.drifting, drift, 1.0)
-            self.neg_beta_price = -seg["beta_price"][:, None, :]
-            self.beta_price_max = float(seg["beta_price"].max())
+            self.intensity_factor = growth_factor(seg["intensity_growth"], dt)
             self.dirty_factors = False
 
     # Kept under its old name for the tests that reach in.
     _refresh = refresh
 
-    def _target(self, log_price: np.ndarray) -> np.ndarray:
-        """Logit target shares, (S, P, B), computed in one buffer.
+    def log_prices(self, price: np.ndarray) -> np.ndarray:
+        """Return each segment's log price of each provider, (S or 1, P, B).
 
-        The largest utility is subtracted before exponentiating only when the utilities
-        could overflow ``exp`` (|u| > 300): otherwise it cancels in the ratio.
+        Token segments see the blended list price; seat segments the seat price.
         """
-        u = np.multiply(self.neg_beta_price, log_price[None, :, :])
+        log_price = np.log(price)[None, :, :]
+        if not self.par.is_seat.any():
+            return log_price
+        out = np.repeat(log_price, self.par.S, axis=0)
+        seats = self.par.is_seat
+        with np.errstate(invalid="ignore"):
+            out[seats] = np.log(np.where(self.available[seats], self.par.seat_price[seats], 1.0))
+        return out
+
+    def outside_utility(self) -> np.ndarray | None:
+        """Return each segment's outside-option utility, (S, B), or None without one."""
+        par, seg = self.par, self.par.seg
+        if not par.has_outside.any():
+            return None
+        best_open = self.quality[par.is_open].max(axis=0) if par.is_open.any() else np.zeros(par.B)
+        u0 = par.outside_utility + par.outside_track * seg["beta_quality"] * quality_value(
+            best_open[None, :], seg["need"], seg["kappa"]
+        )
+        u0 -= seg["beta_price"] * par.outside_log_cost
+        return np.where(par.has_outside[:, None], u0, -np.inf)
+
+    def choose(self, log_price: np.ndarray) -> NestedShares:
+        """Return the nested-logit choice at these log prices (the target shares)."""
+        u = np.multiply(-self.par.seg["beta_price"][:, None, :], log_price)
         u += self.base_utility
-        bound = self.utility_bound + self.beta_price_max * float(np.abs(log_price).max())
-        return logit_shares(u, axis=1, stabilise=bound > 300.0, out=u)
+        return nested_logit(u, self.par.nest_of, self.par.lam, self.outside_utility())
+
+    def _target(self, log_price: np.ndarray) -> np.ndarray:
+        """Target shares, (S, P, B) (of all buyers; the outside option takes the rest)."""
+        return self.choose(log_price if log_price.ndim == 3 else log_price[None]).shares
+
+    def volume(self, adoption: np.ndarray, inclusive: np.ndarray) -> np.ndarray:
+        """Return each segment's volume, (S, B): tokens, or seats for seat billing.
+
+        ``M A I (P / P_0)^-ε`` with the ideal price index ``P = exp(-IV / α)``, so
+        ``(P / P_0)^-ε = exp(ε (IV - IV_0) / α)`` (1 where α = 0: no price response).
+        """
+        seg = self.par.seg
+        ratio = price_index_ratio(inclusive, self.inclusive_ref, seg["beta_price"])
+        return volume(self.level * self.intensity, adoption, ratio, 1.0, seg["elasticity"])
 
     # ------------------------------------------------------------ clearing
     def clear(self, k: int) -> None:
@@ -168,29 +208,40 @@ class _Block:
         par, seg = self.par, self.par.seg
         self.refresh()
         price = self.blended()
-        target = self._target(np.log(price))
+        choice = self.choose(self.log_prices(price))
         if k == 0:
-            self._start(target, price)
+            self._start(choice)
         else:
-            switch_shares(self.shares, target, self.switch_rate[:, None, :], out=self.shares)
+            switch_shares(self.shares, choice.shares, self.switch_rate[:, None, :], out=self.shares)
+        self.outside_share = 1.0 - self.shares.sum(axis=1)
         adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
-        demanded = volume(self.level, adoption, self.price_paid, self.price_ref, seg["elasticity"])
-        # Tokens by provider (incl. self-hosted), and the paid part of them.
-        tokens = np.einsum("sb,spb->pb", demanded, self.shares)
-        if self.has_leak:
-            leaked = np.einsum("sb,spb->pb", demanded * seg["leakage"], self.shares)
-            leaked *= par.open_column  # only open-weight models leak
-            paid = tokens - leaked
-        else:
-            paid = tokens.copy()
-        all_tokens = tokens.sum(axis=0)
-        # Volume is positive and shares sum to 1 unless a segment has no provider left.
-        share = tokens
-        share /= np.where(all_tokens > 0, all_tokens, 1.0) if self.any_empty else all_tokens
-        np.sum(paid, axis=0, out=self.ledger.demand[k])
-        served, unmet_own = self._serve(k, paid)
-        revenue = self.ledger.book(k, served, price, self.cost, self.opex_level)
-        self.ledger.record(k, share, price, self.quality, revenue)
+        demanded = self.volume(adoption, choice.inclusive)  # (S, B) tokens or seats
+        buyers = demanded[:, None, :] * self.shares  # (S, P, B)
+        tokens = buyers * par.tokens_per_seat[:, None, :]  # every token of each model
+        # Open-weight tokens that third parties serve (token segments only) earn nothing.
+        leak = np.where(par.is_seat[:, None], 0.0, seg["leakage"])[:, None, :] * par.open_column
+        on_own = tokens * (1.0 - leak)  # tokens the provider serves itself
+        token_seg = ~par.is_seat
+        paid = on_own[token_seg].sum(axis=0)  # paid API tokens, (P, B)
+        load = on_own.sum(axis=0)  # tokens the provider must serve, (P, B)
+        billed = paid * price * 1e-6  # USD per month from tokens
+        seats = np.zeros_like(paid)
+        if par.is_seat.any():
+            free = seg["free_share"][par.is_seat][:, None, :]
+            paying = buyers[par.is_seat] * (1.0 - free)
+            seats = paying.sum(axis=0)
+            billed += np.nansum(paying * par.seat_price[par.is_seat], axis=0)
+        all_tokens = tokens.sum(axis=(0, 1))
+        share = tokens.sum(axis=0)
+        share /= np.where(all_tokens > 0, all_tokens, 1.0)
+        np.sum(load, axis=0, out=self.ledger.demand[k])
+        served, unmet_own = self._serve(k, load)
+        # Revenue per token served: what the provider's own demand pays per token it loads;
+        # tokens taken over from a provider at capacity pay the taker's rate.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(load > 0, billed / np.where(load > 0, load, 1.0), 0.0)
+        revenue = self.ledger.book(k, served, rate, self.cost, self.opex_level)
+        self.ledger.record(k, share, price, self.quality, revenue, paid, served, seats)
         if self.paths:
             self.ledger.record_paths(
                 k,
@@ -201,30 +252,35 @@ class _Block:
                 capacity=self.ledger.capacity(k),
                 served=served,
                 revenue=revenue,
+                paid=paid,
+                seats=seats,
                 adoption=adoption,
                 volume=demanded,
+                outside=self.outside_share,
                 **({"unmet": unmet_own} if unmet_own is not None else {}),
             )
         # Advance what moves with time to the next step.
         self.last_share = share
         self.last_price = price
-        self.price_paid = np.einsum("spb,pb->sb", self.shares, price)
+        self.last_tokens = demanded * par.tokens_per_seat  # (S, B) buyers' tokens
         self.bass_time += par.dt
         self.level *= self.level_factor
+        self.intensity *= self.intensity_factor
         self.cost *= self.cost_factor
         self.opex_level *= self.opex_factor
 
-    def _start(self, target: np.ndarray, price: np.ndarray) -> None:
+    def _start(self, choice: NestedShares) -> None:
         """Start shares at the target, or at the observed ``share0`` where stated."""
-        self.shares = target
+        target = choice.shares
+        self.shares = target.copy()
+        inside = target.sum(axis=1)  # the observed shares are of the inside buyers
         for s, observed in self.par.share0.items():  # stated initial shares, renormalised
             start = observed * self.available[s]
             total = start.sum(axis=0)
-            self.shares[s] = np.where(total > 0, start / np.where(total > 0, total, 1.0), target[s])
-        self.price_paid = np.einsum("spb,pb->sb", self.shares, price)
-        self.price_ref = np.stack(
-            [r if r is not None else self.price_paid[i] for i, r in enumerate(self.par.price_ref)]
-        )
+            self.shares[s] = np.where(
+                total > 0, start * inside[s] / np.where(total > 0, total, 1.0), target[s]
+            )
+        self.inclusive_ref = np.where(np.isfinite(choice.inclusive), choice.inclusive, 0.0)
 
     def _serve(self, k: int, paid: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Serve paid demand within capacity; return served and unmet by provider."""
@@ -251,7 +307,10 @@ class _Block:
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             run_processes(self)
         self._check_finite()
-        return self.ledger.close(self.last_share, self.last_price, self.quality)
+        volume = self.last_tokens
+        total = volume.sum(axis=0)
+        outside = np.where(total > 0, (volume * self.outside_share).sum(axis=0) / total, 0.0)
+        return self.ledger.close(self.last_share, self.last_price, self.quality, outside)
 
     def _check_finite(self) -> None:
         sc, v, T = self.sc, self.par.v, self.par.T

@@ -139,6 +139,12 @@ class Timeline:
             price_in = v.get(f"{base}.price_in")
             price_out = v.get(f"{base}.price_out")
             training = v.get(f"{base}.training_cost")
+            sets_price = price_in is not None or price_out is not None
+            duration = v.get(f"{base}.duration")
+            if duration is None:
+                hold_steps = np.full(par.B, par.T, dtype=np.int64)  # for good
+            else:
+                hold_steps = np.maximum(1, np.rint(duration / par.dt)).astype(np.int64)
 
             def release(mask: np.ndarray, step: int) -> None:
                 if quality is not None:
@@ -148,6 +154,8 @@ class Timeline:
                     b.price_in[p, mask] = price_in[mask]
                 if price_out is not None:
                     b.price_out[p, mask] = price_out[mask]
+                if sets_price:
+                    b.pricing.hold(p, mask, step, hold_steps[mask])
                 if training is not None:
                     spent = np.zeros(par.B)
                     spent[mask] = training[mask]

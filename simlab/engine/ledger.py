@@ -37,8 +37,9 @@ class BlockRecord:
     depreciation: np.ndarray  # (X, B) over the horizon
     payback: np.ndarray  # (X, B) years from the start; NaN if it never pays back
     yearly: dict[str, np.ndarray]  # (Y, P, B) sums over each year's steps
+    fisher: np.ndarray  # (X, B) chained Fisher price index of paid tokens, last step / first
     first: dict[str, np.ndarray]  # (P, B) at the first step: share, price
-    last: dict[str, np.ndarray]  # (P, B) at the last step: share, price, quality
+    last: dict[str, np.ndarray]  # at the last step: share, price, quality (P, B); outside (B,)
     unmet: np.ndarray  # (T, B) tokens per month
     demand: np.ndarray  # (T, B) paid tokens per month
     paths: dict[str, np.ndarray]  # (T, X, B) per-step paths, only when asked for
@@ -103,17 +104,33 @@ class Ledger:
         self.training_now = np.zeros((P, B))  # spent in the current step, by releases
         self.training_due = False
         self.yearly = {
-            name: np.zeros((Y, P, B)) for name in ("share", "spend", "quality", "revenue")
+            name: np.zeros((Y, P, B))
+            for name in ("share", "spend", "quality", "revenue", "paid", "served", "seats")
         }
+        # Chained Fisher index of list prices weighted by paid tokens, for X entities.
+        self.log_fisher = np.zeros((X, B))
+        self.prev_price: np.ndarray | None = None
+        self.prev_paid: np.ndarray | None = None
         self.first: dict[str, np.ndarray] = {}
         self.last: dict[str, np.ndarray] = {}
         self.unmet = np.zeros((T, B))
         self.demand = np.zeros((T, B))
-        names = ("share", "price", "cost", "quality", "capacity", "served", "unmet", "revenue")
+        names = (
+            "share",
+            "price",
+            "cost",
+            "quality",
+            "capacity",
+            "served",
+            "unmet",
+            "revenue",
+            "paid",
+            "seats",
+        )
         self.rec_paths = {n: np.zeros((T, P, B)) for n in names} if paths else {}
         if paths:
-            self.rec_paths["adoption"] = np.zeros((T, S, B))
-            self.rec_paths["volume"] = np.zeros((T, S, B))
+            for name in ("adoption", "volume", "outside"):
+                self.rec_paths[name] = np.zeros((T, S, B))
 
     # ------------------------------------------------------------- capex
     def _schedule_capex(self) -> None:
@@ -171,23 +188,25 @@ class Ledger:
         self,
         k: int,
         served: np.ndarray,
-        price: np.ndarray,
+        rate: np.ndarray,
         cost: np.ndarray,
         opex: np.ndarray,
     ) -> np.ndarray:
         """Book step ``k``'s money flows for providers and groups; return the revenue.
 
         Free cash flow = revenue - serving cost - opex - training - capex (USD a step),
-        with revenue = served x price and serving cost = served x cost (per million
-        tokens). Groups add their members' flows.
+        with revenue = served x rate (USD per token) and serving cost = served x cost (USD
+        per million tokens), both monthly rates times the step's months. Groups add their
+        members' flows.
         """
         P, dt = self.par.P, self.par.dt
-        revenue = served * price
-        revenue *= 1e-6
+        months = 12.0 * dt
+        revenue = served * rate
+        revenue *= months
         fcf = self.fcf_now
         own = fcf[:P]
         np.multiply(served, cost, out=own)
-        own *= -1e-6
+        own *= -1e-6 * months
         own += revenue
         own -= opex * dt
         own -= self.capex_spend[k]
@@ -234,23 +253,55 @@ class Ledger:
         price: np.ndarray,
         quality: np.ndarray,
         revenue: np.ndarray,
+        paid: np.ndarray,
+        served: np.ndarray,
+        seats: np.ndarray,
     ) -> None:
-        """Add step ``k`` to the yearly sums (and keep the first step's share and price)."""
+        """Add step ``k`` to the yearly sums, chain the Fisher index, keep the first step.
+
+        Token counts (paid, served) are monthly rates times the step's months; seats are
+        summed over the year's steps like shares (their mean is the sum over the steps).
+        """
         y = self.year_of_step[k]
-        self.yearly["share"][y] += share
-        self.yearly["spend"][y] += share * price
-        self.yearly["quality"][y] += quality
-        self.yearly["revenue"][y] += revenue
+        months = 12.0 * self.par.dt
+        yearly = self.yearly
+        yearly["share"][y] += share
+        yearly["spend"][y] += share * price
+        yearly["quality"][y] += quality
+        yearly["revenue"][y] += revenue
+        yearly["paid"][y] += paid * months
+        yearly["served"][y] += served * months
+        yearly["seats"][y] += seats
+        self._chain_fisher(price, paid)
         if k == 0:
             self.first = {"share": share, "price": price}
+
+    def _chain_fisher(self, price: np.ndarray, paid: np.ndarray) -> None:
+        """Chain the Fisher price index from the previous step to this one.
+
+        ``F = sqrt(L P)`` with Laspeyres ``L = Σ π_t q_{t-1} / Σ π_{t-1} q_{t-1}`` and
+        Paasche ``P = Σ π_t q_t / Σ π_{t-1} q_t`` over an entity's providers (paid
+        tokens ``q``): a shift of the mix at unchanged prices leaves it at 1. A link
+        whose sums are zero (no paid tokens) counts as 1.
+        """
+        if self.prev_price is not None and self.prev_paid is not None:
+            members = np.concatenate([np.eye(self.par.P), self.groups])  # (X, P)
+            p0, p1, q0, q1 = self.prev_price, price, self.prev_paid, paid
+            sums = [members @ (a * b) for a, b in ((p1, q0), (p0, q0), (p1, q1), (p0, q1))]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                link = 0.5 * (np.log(sums[0] / sums[1]) + np.log(sums[2] / sums[3]))
+            self.log_fisher += np.where(np.isfinite(link), link, 0.0)
+        self.prev_price, self.prev_paid = price, paid
 
     def record_paths(self, k: int, **arrays: np.ndarray) -> None:
         """Keep per-step paths (only when they were asked for)."""
         for name, array in arrays.items():
             self.rec_paths[name][k] = array
 
-    def close(self, share: np.ndarray, price: np.ndarray, quality: np.ndarray) -> BlockRecord:
-        """Return the block's record, with the last step's share, price and quality."""
+    def close(
+        self, share: np.ndarray, price: np.ndarray, quality: np.ndarray, outside: np.ndarray
+    ) -> BlockRecord:
+        """Return the block's record, with the last step's share, price, quality, outside."""
         P, G = self.par.P, self.groups
 
         def entities(per_provider: np.ndarray) -> np.ndarray:
@@ -269,8 +320,9 @@ class Ledger:
             payback=self.payback_years(),
             training=entities(self.training),
             yearly=self.yearly,
+            fisher=np.exp(self.log_fisher),
             first=self.first,
-            last={"share": share, "price": price, "quality": quality},
+            last={"share": share, "price": price, "quality": quality, "outside": outside},
             unmet=self.unmet,
             demand=self.demand,
             paths=paths,

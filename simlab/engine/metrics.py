@@ -125,6 +125,7 @@ def reduce_block(
             [q_T, np.stack([np.where(m[:, None], q_T, -np.inf).max(axis=0) for m in member])]
         ),
         "price_index": np.concatenate([price_T / price_0, _safe_div(group_price_T, group_price_0)]),
+        "fisher_index": rec.fisher,
     }
     provider = {k: np.ascontiguousarray(v[:P].T) for k, v in table.items()}
     group = {k: np.ascontiguousarray(v[P:].T) for k, v in table.items()}
@@ -147,11 +148,23 @@ def reduce_block(
         return a.transpose(2, 0, 1).astype(np.float32)
 
     g_share_y = gsum(share_y)
+    paid_y, served_y = rec.yearly["paid"], rec.yearly["served"]
+    seats_y = rec.yearly["seats"] / per_year
+
+    def of_all(a: np.ndarray) -> np.ndarray:  # (Y, P, B) -> share of the market's total
+        return _safe_div(a, a.sum(axis=1, keepdims=True))
+
     yearly_provider = {
         "share": byp(share_y),
         "price": byp(_safe_div(spend_y, share_y)),
         "quality": byp(quality_y),
         "revenue_year": byp(revenue_y),
+        "revenue_share": byp(of_all(revenue_y)),
+        "paid_share": byp(of_all(paid_y)),
+        "served_share": byp(of_all(served_y)),
+        "paid_tokens": byp(paid_y),
+        "served_tokens": byp(served_y),
+        "seats": byp(seats_y),
     }
     group_quality = [np.where(m[None, :, None], quality_y, -np.inf).max(axis=1) for m in member]
     yearly_group = {
@@ -159,9 +172,16 @@ def reduce_block(
         "price": byp(_safe_div(gsum(spend_y), g_share_y)),
         "quality": byp(np.stack(group_quality, axis=1)),
         "revenue_year": byp(gsum(revenue_y)),
+        "revenue_share": byp(gsum(of_all(revenue_y))),
+        "paid_share": byp(gsum(of_all(paid_y))),
+        "served_share": byp(gsum(of_all(served_y))),
+        "paid_tokens": byp(gsum(paid_y)),
+        "served_tokens": byp(gsum(served_y)),
+        "seats": byp(gsum(seats_y)),
     }
     draw = {
         "unmet_share": _safe_div(rec.unmet.sum(axis=0), rec.demand.sum(axis=0)),
+        "outside_share": rec.last["outside"],
     }
     out_paths: dict[str, np.ndarray] = {}
     if paths and rec.paths:

@@ -31,6 +31,8 @@ SEGMENT_PARAMS = (
     "pref_open",
     "switching_time",
     "leakage",
+    "intensity_growth",
+    "free_share",
 )
 #: Provider parameters read as (P, B) arrays.
 PROVIDER_PARAMS = (
@@ -52,6 +54,8 @@ PROVIDER_PARAMS = (
     "pricing.lag",
     "pricing.floor",
     "pricing.ratio",
+    "pricing.adjust",
+    "pricing.ceiling",
 )
 
 
@@ -119,7 +123,36 @@ class BlockParams:
             for i, s in enumerate(segs)
             if spec.segments[s].share0
         }
-        self.price_ref = [values.get(f"segments.{s}.price_ref") for s in segs]
+        # Nests: each provider's nest index and each nest's λ, (N, B).
+        self.nest_names, nest_of = scenario.nests
+        self.nest_of = np.array(nest_of, dtype=np.int64)
+        self.lam = np.stack(
+            [values[f"nests.{n}.lam"] if n in spec.nests else np.ones(B) for n in self.nest_names]
+        )
+        # Billing: seat segments choose over seat prices and pay per seat.
+        self.is_seat = np.array([spec.segments[s].billing == "seats" for s in segs])
+        self.seat_price = np.full((S, P, B), np.nan)
+        self.tokens_per_seat = np.ones((S, B))
+        for i, s in enumerate(segs):
+            if self.is_seat[i]:
+                for name in spec.segments[s].seat_price:
+                    self.seat_price[i, self.prov_index[name]] = values[
+                        f"segments.{s}.seat_price.{name}"
+                    ]
+                self.tokens_per_seat[i] = values[f"segments.{s}.tokens_per_seat"]
+        # Outside options, (S, B); has_outside marks the segments that have one.
+        self.has_outside = np.array([spec.segments[s].outside is not None for s in segs])
+        self.outside_utility = np.zeros((S, B))
+        self.outside_track = np.zeros((S, B))
+        self.outside_log_cost = np.zeros((S, B))
+        for i, s in enumerate(segs):
+            outside = spec.segments[s].outside
+            if outside is None:
+                continue
+            self.outside_utility[i] = values[f"segments.{s}.outside.utility"]
+            self.outside_track[i] = values[f"segments.{s}.outside.track_open"]
+            if outside.hosting_cost is not None:
+                self.outside_log_cost[i] = np.log(values[f"segments.{s}.outside.hosting_cost"])
         self.input_share = values["market.input_share"][None, :]  # (1, B)
         self.output_share = 1.0 - self.input_share
         # Capacity at the start: inf where unlimited (shocks multiply it; capex adds on top).

@@ -1,8 +1,11 @@
-"""Pricing rules in time: drift, cost plus, share defense and follow, for a block of draws.
+"""Pricing rules in time: drift, cost plus, share defense, follow and best response.
 
 The rules' arithmetic is in :mod:`simlab.market.pricing`; this module keeps each rule's
-state between steps (share-defense reviews and scheduled cuts, the order in which
-followers see their targets) and applies it to the block's list prices.
+state between steps (reviews and scheduled cuts, the order in which followers see their
+targets, the holds of scheduled price events) and applies it to the block's list prices.
+A scheduled price holds against every rule for its ``duration``: while it holds, the rule
+leaves that provider's price alone (drift still applies under ``fixed`` and
+``share_defense``, whose prices drift anyway).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simlab.errors import ScenarioError
-from simlab.market import blend, cost_plus, defend
+from simlab.market import bass_cdf, best_response, blend, cost_plus, defend
 
 if TYPE_CHECKING:
     from simlab.engine.core import _Block
@@ -30,6 +33,12 @@ class PricingRules:
         rules = [spec.providers[p].pricing.rule for p in provs]
         self.drifting = np.array([r in ("fixed", "share_defense") for r in rules])[:, None]
         self.cost_plus = np.flatnonzero(np.array([r == "cost_plus" for r in rules]))
+        self.responders = np.flatnonzero(np.array([r == "best_response" for r in rules]))
+        self.respond_every = np.maximum(
+            1, np.rint(par.prov["pricing.review"][self.responders] / par.dt)
+        ).astype(np.int64)  # (R, B)
+        # The step until which a scheduled price holds against the rule, (P, B).
+        self.hold_until = np.zeros((par.P, par.B), dtype=np.int64)
         self.defenders = np.flatnonzero(np.array([r == "share_defense" for r in rules]))
         self.followers = self._follow_order()
         d, B, dt = self.defenders, par.B, par.dt
@@ -73,19 +82,30 @@ class PricingRules:
         if len(self.cost_plus):
             i = self.cost_plus
             target = cost_plus(b.cost[i], b.par.prov["pricing.markup"][i])
-            factor = target / b.blended()[i]
+            factor = np.where(self.held(k)[i], 1.0, target / b.blended()[i])
             b.price_in[i] *= factor
             b.price_out[i] *= factor
         if len(self.defenders) and k > 0:
             self._defend(k)
+        if len(self.responders) and k > 0:
+            self._respond(k)
+
+    def held(self, k: int) -> np.ndarray:
+        """Return where a scheduled price holds against the rule at step ``k``, (P, B)."""
+        return self.hold_until > k
+
+    def hold(self, p: int, mask: np.ndarray, k: int, steps: int) -> None:
+        """Hold provider ``p``'s price (set by an event at step ``k``) for ``steps`` steps."""
+        self.hold_until[p, mask] = np.maximum(self.hold_until[p, mask], k + steps)
 
     def follow(self) -> None:
         """Set each follower's prices to ``ratio`` times its target's (the clearing phase)."""
         b = self.block
+        held = self.hold_until > b.step
         for i, t in self.followers:
             ratio = b.par.prov["pricing.ratio"][i]
-            b.price_in[i] = ratio * b.price_in[t]
-            b.price_out[i] = ratio * b.price_out[t]
+            b.price_in[i] = np.where(held[i], b.price_in[i], ratio * b.price_in[t])
+            b.price_out[i] = np.where(held[i], b.price_out[i], ratio * b.price_out[t])
 
     def _defend(self, k: int) -> None:
         # Nothing to do before the first review or cut that is due in some draw.
@@ -95,20 +115,100 @@ class PricingRules:
         prov = b.par.prov
         share = b.last_share[d]
         due = (k - self.last_review) >= self.review_steps
-        fell = due & (share < self.ref_share * (1.0 - prov["pricing.trigger"][d]))
+        # The first review compares with the share at the start, so it can cut too.
+        ref = np.where(np.isnan(self.ref_share), b.ledger.first["share"][d], self.ref_share)
+        fell = due & (share < ref * (1.0 - prov["pricing.trigger"][d]))
         schedule = fell & (self.cut_due < 0)
         self.cut_due = np.where(schedule, k + self.lag_steps, self.cut_due)
         self.ref_share = np.where(due, share, self.ref_share)
         self.last_review = np.where(due, k, self.last_review)
-        cut_now = self.cut_due == k
+        cut_now = (self.cut_due == k) & ~self.held(k)[d]
         if cut_now.any():
             price = blend(b.price_in[d], b.price_out[d], b.par.input_share)
             new = defend(price, b.cost[d], prov["pricing.cut"][d], prov["pricing.floor"][d])
             factor = np.where(cut_now, new / price, 1.0)
             b.price_in[d] *= factor  # input and output keep their ratio
             b.price_out[d] *= factor
-            self.cut_due = np.where(cut_now, -1, self.cut_due)
+        self.cut_due = np.where(self.cut_due == k, -1, self.cut_due)  # done, or held off
         pending = self.cut_due[self.cut_due >= 0]
         self.next_defense = int((self.last_review + self.review_steps).min())
         if pending.size:
             self.next_defense = min(self.next_defense, int(pending.min()))
+
+    def _respond(self, k: int) -> None:
+        """Move each ``best_response`` provider part-way to its profit-maximising price.
+
+        At a review, the provider takes its rivals' current prices and the current demand
+        (adoption, intensity, nests, outside option) as given and solves the nested-logit
+        markup equation (:func:`simlab.market.best_response`) over its token segments;
+        its blended price then moves ``adjust`` of the way there, input and output prices
+        keeping their ratio. Seat prices are not set by the rule.
+        """
+        b = self.block
+        par, seg = b.par, b.par.seg
+        due = (k % self.respond_every) == 0  # (R, B)
+        if not due.any():
+            return
+        b.refresh()
+        held = self.held(k)
+        adoption = bass_cdf(b.bass_time, seg["bass_p"], seg["bass_q"])
+        token = ~par.is_seat
+        alpha = seg["beta_price"]
+        for r, p in enumerate(self.responders):
+            act = due[r] & ~held[p]
+            if not act.any():
+                continue
+            price = b.blended()
+            log_price = b.log_prices(price)
+            u = np.multiply(-alpha[:, None, :], log_price) + b.base_utility  # (S, P, B)
+            n = par.nest_of[p]
+            lam = par.lam  # (N, B)
+            z = u / lam[par.nest_of]
+            rivals = (par.nest_of == n) & (np.arange(par.P) != p)
+            with np.errstate(divide="ignore"):
+                log_rivals = _logsumexp(z[:, rivals, :], axis=1)
+                iv = np.stack(
+                    [
+                        lam[m] * _logsumexp(z[:, par.nest_of == m, :], axis=1)
+                        for m in range(len(lam))
+                    ],
+                    axis=1,
+                )  # (S, N, B)
+            others = np.arange(len(lam)) != n
+            log_other = _logsumexp(iv[:, others, :], axis=1)
+            outside = b.outside_utility()
+            log_out = outside if outside is not None else np.full_like(log_other, -np.inf)
+            leak = seg["leakage"] * par.open_column[p]
+            base_volume = b.level * b.intensity * adoption * (1.0 - leak)
+            base_volume = np.where(token[:, None], base_volume, 0.0)
+            target = best_response(
+                np.log(price[p]),
+                b.cost[p],
+                b.base_utility[:, p, :],
+                alpha,
+                lam[n],
+                log_rivals,
+                log_other,
+                log_out,
+                base_volume,
+                seg["elasticity"],
+                b.inclusive_ref,
+                par.prov["pricing.ceiling"][p],
+            )
+            step = par.prov["pricing.adjust"][p]
+            new = price[p] + step * (target - price[p])
+            factor = np.where(act, new / price[p], 1.0)
+            b.price_in[p] *= factor
+            b.price_out[p] *= factor
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    """``ln Σ exp(x)`` along ``axis``, ``-inf`` for an empty or all ``-inf`` slice."""
+    if x.shape[axis] == 0:
+        shape = list(x.shape)
+        del shape[axis]
+        return np.full(shape, -np.inf)
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))

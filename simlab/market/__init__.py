@@ -6,31 +6,46 @@ leading (draw) axes, and is tested against a closed form. The engine
 (:mod:`simlab.engine`) only orchestrates them in time and never re-derives a formula.
 """
 
-from simlab.market.adoption import bass_cdf, bass_time, growth_factor, potential, volume
+from simlab.market.adoption import (
+    bass_cdf,
+    bass_time,
+    growth_factor,
+    potential,
+    price_index_ratio,
+    volume,
+)
 from simlab.market.capacity import allocate
 from simlab.market.capex import capex_schedule
 from simlab.market.choice import (
+    NestedShares,
     base_utility,
     logit_shares,
+    nested_logit,
+    own_price_elasticity,
     quality_value,
     switch_rate,
     switch_shares,
 )
-from simlab.market.pricing import blend, cost_plus, defend
+from simlab.market.pricing import best_response, blend, cost_plus, defend
 from simlab.market.quality import release_quality
 
 __all__ = [
+    "NestedShares",
     "allocate",
     "base_utility",
     "bass_cdf",
     "bass_time",
+    "best_response",
     "blend",
     "capex_schedule",
     "cost_plus",
     "defend",
     "growth_factor",
     "logit_shares",
+    "nested_logit",
+    "own_price_elasticity",
     "potential",
+    "price_index_ratio",
     "quality_value",
     "release_quality",
     "switch_rate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["bass_cdf", "bass_time", "growth_factor", "potential", "volume"]
+__all__ = ["bass_cdf", "bass_time", "growth_factor", "potential", "price_index_ratio", "volume"]
 
 Array = NDArray[np.float64]
 
@@ -81,6 +81,28 @@ def potential(base: ArrayLike, growth: ArrayLike, t: ArrayLike) -> Array:
     return base * np.exp(t * np.log1p(growth))
 
 
+def price_index_ratio(inclusive: ArrayLike, reference: ArrayLike, alpha: ArrayLike) -> Array:
+    """Return ``P / P_0``, the change of a segment's ideal price index.
+
+    For utility ``v_p - α ln π_p`` the ideal price index is the price dual of the inclusive
+    value, ``P = exp(-IV / α)`` (for the plain logit ``(Σ_p e^{v_p} π_p^{-α})^{-1/α}``), so
+    ``P / P_0 = exp(-(IV - IV_0) / α)``. A shift of buyers between providers at unchanged
+    prices leaves it at 1; a better model at the same price lowers it. Where ``α = 0``
+    prices do not enter utility and the ratio is 1; where nothing is available (``IV =
+    -inf``) it is 1 too.
+
+    Examples
+    --------
+    >>> float(price_index_ratio(np.log(2.0), 0.0, 1.0))  # a second identical provider
+    0.5
+    """
+    iv, iv0, a = (np.asarray(x, dtype=np.float64) for x in (inclusive, reference, alpha))
+    ok = (a > 0) & np.isfinite(iv)
+    with np.errstate(invalid="ignore"):
+        change = np.where(ok, (iv - iv0) / np.where(a > 0, a, 1.0), 0.0)
+    return np.exp(-change)
+
+
 def volume(
     potential: ArrayLike,
     adoption: ArrayLike,
@@ -97,7 +119,7 @@ def volume(
     adoption : array_like
         Adopted fraction ``A``.
     price_paid : array_like
-        The average price the segment paid, USD per million tokens.
+        The segment's price: its ideal price index (or any price measure).
     price_ref : array_like
         The price at which the volume factor is 1.
     elasticity : array_like
@@ -107,4 +129,4 @@ def volume(
         np.asarray(x, dtype=np.float64)
         for x in (potential, adoption, price_paid, price_ref, elasticity)
     )
-    return m * a * np.exp(-eps * np.log(pp / pr))
+    return m * a * np.power(pp / pr, -eps)

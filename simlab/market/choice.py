@@ -1,11 +1,22 @@
-"""Provider choice: the "good enough" quality transform, logit shares and switching."""
+"""Provider choice: utility, the "good enough" transform, (nested) logit shares, switching."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["base_utility", "logit_shares", "quality_value", "switch_rate", "switch_shares"]
+__all__ = [
+    "NestedShares",
+    "base_utility",
+    "logit_shares",
+    "nested_logit",
+    "own_price_elasticity",
+    "quality_value",
+    "switch_rate",
+    "switch_shares",
+]
 
 Array = NDArray[np.float64]
 
@@ -144,3 +155,145 @@ def switch_shares(
     step = np.subtract(target, s)
     step *= rate
     return np.add(s, step, out=out)
+
+
+@dataclass(frozen=True)
+class NestedShares:
+    """The outcome of a nested-logit choice (alternatives on axis -2, draws last).
+
+    Attributes
+    ----------
+    shares : numpy.ndarray, shape (..., P, B)
+        Each alternative's share of all buyers (the outside option included in the
+        denominator): ``σ_p = σ_n σ_{p|n}``.
+    within : numpy.ndarray, shape (..., P, B)
+        Each alternative's share within its nest, ``σ_{p|n}``.
+    nests : numpy.ndarray, shape (..., N, B)
+        Each nest's share ``σ_n``.
+    outside : numpy.ndarray, shape (..., B)
+        The outside option's share ``σ_0`` (0 where there is none).
+    inclusive : numpy.ndarray, shape (..., B)
+        The inclusive value of the inside alternatives,
+        ``IV = ln Σ_n exp(λ_n ln Σ_{p∈n} exp(u_p / λ_n))`` (``-inf`` where nothing is
+        available): the log-sum whose price dual is the ideal price index.
+    """
+
+    shares: Array
+    within: Array
+    nests: Array
+    outside: Array
+    inclusive: Array
+
+
+def _logsumexp(x: Array, axis: int) -> Array:
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))
+
+
+def nested_logit(
+    utility: ArrayLike,
+    nest: ArrayLike,
+    lam: ArrayLike,
+    outside: ArrayLike | None = None,
+) -> NestedShares:
+    """Return nested-logit shares with an optional outside option.
+
+    With ``D_n = Σ_{p∈n} exp(u_p / λ_n)`` and ``IV_n = λ_n ln D_n``:
+    ``σ_{p|n} = exp(u_p / λ_n) / D_n``, ``σ_n = exp(IV_n) / (exp(u_0) + Σ_m exp(IV_m))``,
+    ``σ_p = σ_n σ_{p|n}`` and ``σ_0 = exp(u_0) / (...)``. With every ``λ = 1`` and no
+    outside option this is the plain logit; as ``λ_n -> 0`` the alternatives of a nest
+    become perfect substitutes, so a clone adds (almost) nothing to its nest's share.
+    McFadden (1978); Train, *Discrete Choice Methods with Simulation*, ch. 4,
+    doi:10.1017/CBO9780511805271.
+
+    Parameters
+    ----------
+    utility : array_like, shape (..., P, B)
+        Utilities, alternatives on axis -2 and draws last; ``-inf`` marks an alternative
+        that cannot be chosen.
+    nest : array_like of int, shape (P,)
+        Each alternative's nest, ``0 .. N-1``.
+    lam : array_like, shape (N, B) or (N, 1)
+        Each nest's parameter λ in (0, 1].
+    outside : array_like, shape (..., B), optional
+        The outside option's utility (``-inf`` or None: no outside option).
+
+    Returns
+    -------
+    NestedShares
+
+    Examples
+    --------
+    >>> out = nested_logit(np.zeros((3, 1)), [0, 0, 1], np.ones((2, 1)))
+    >>> out.shares[:, 0].round(4).tolist()
+    [0.3333, 0.3333, 0.3333]
+    >>> out = nested_logit(np.zeros((3, 1)), [0, 0, 1], np.array([[1e-3], [1.0]]))
+    >>> out.nests[:, 0].round(4).tolist()
+    [0.5002, 0.4998]
+    """
+    u = np.asarray(utility, dtype=np.float64)
+    idx = np.asarray(nest, dtype=np.int64)
+    lam_n = np.asarray(lam, dtype=np.float64)
+    n_nests = lam_n.shape[0]
+    z = u / lam_n[idx]
+    top = np.max(z, axis=-2, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(z - top)
+    member = (np.arange(n_nests)[:, None] == idx[None, :]).astype(np.float64)  # (N, P)
+    d = np.einsum("np,...pb->...nb", member, e)  # (..., N, B)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        within = np.where(d[..., idx, :] > 0, e / d[..., idx, :], 0.0)
+        log_d = np.log(d) + top  # -inf for an empty nest
+        iv_n = lam_n * log_d
+    inclusive = _logsumexp(iv_n, axis=-2)
+    if outside is None:
+        u0 = np.full(inclusive.shape, -np.inf)
+    else:
+        u0 = np.broadcast_to(np.asarray(outside, dtype=np.float64), inclusive.shape)
+    total = np.logaddexp(inclusive, u0)
+    none = ~np.isfinite(total)
+    safe = np.where(none, 0.0, total)
+    nests = np.where(none[..., None, :], 0.0, np.exp(iv_n - safe[..., None, :]))
+    outside_share = np.where(none, 0.0, np.exp(u0 - safe))
+    shares = nests[..., idx, :] * within
+    return NestedShares(shares, within, nests, outside_share, inclusive)
+
+
+def own_price_elasticity(
+    alpha: ArrayLike,
+    lam: ArrayLike,
+    within: ArrayLike,
+    share: ArrayLike,
+    inside_share: ArrayLike,
+    epsilon: ArrayLike = 0.0,
+) -> Array:
+    """Return a provider's own-price elasticity of demand in a segment (negative).
+
+    ``η = -α [1/λ - (1/λ - 1) σ_{p|n} - σ_p] - ε s_p``: the nested-logit substitution
+    term (Train 2009, eq. 4.9, with utility ``-α ln π``) plus the volume response
+    through the ideal price index, whose elasticity to ``π_p`` is ``s_p``, the
+    provider's share of the inside (non-outside) choices.
+
+    Parameters
+    ----------
+    alpha : array_like
+        Price coefficient α (``beta_price``), per unit of log price.
+    lam : array_like
+        λ of the provider's nest.
+    within, share, inside_share : array_like
+        ``σ_{p|n}``, ``σ_p`` (of all buyers) and ``s_p = σ_p / (1 - σ_0)``.
+    epsilon : array_like
+        The segment's volume elasticity ε to its price index.
+
+    Examples
+    --------
+    >>> float(own_price_elasticity(2.0, 1.0, 0.25, 0.25, 0.25))
+    -1.5
+    """
+    a, lm, w, s, si, eps = (
+        np.asarray(x, dtype=np.float64) for x in (alpha, lam, within, share, inside_share, epsilon)
+    )
+    inv = 1.0 / lm
+    return -a * (inv - (inv - 1.0) * w - s) - eps * si

@@ -64,6 +64,8 @@ SHOCKABLE = {
         "pref_provider",
         "switching_time",
         "leakage",
+        "intensity_growth",
+        "free_share",
     },
     "providers": {
         "quality",
@@ -78,6 +80,7 @@ SHOCKABLE = {
         "pricing.cut",
         "pricing.floor",
         "pricing.ratio",
+        "pricing.adjust",
     },
 }
 
@@ -758,7 +761,30 @@ class Scenario:
                     f"unknown provider {name!r}{hint} (providers: {', '.join(spec.providers)})",
                 )
 
+        self._check_nests()
         for seg_name, seg in spec.segments.items():
+            base = f"segments.{seg_name}"
+            for name in seg.seat_price:
+                known_provider(f"{base}.seat_price.{name}", name)
+            if seg.billing == "seats":
+                if not seg.seat_price:
+                    raise self._fail(
+                        f"{base}.seat_price",
+                        "billing 'seats' needs a seat price (USD per seat-month) for at "
+                        "least one provider",
+                    )
+                if seg.tokens_per_seat is None:
+                    raise self._fail(
+                        f"{base}.tokens_per_seat",
+                        "billing 'seats' needs tokens per seat per month (the cost driver)",
+                    )
+            else:
+                for key in ("seat_price", "tokens_per_seat"):
+                    if getattr(seg, key):
+                        raise self._fail(
+                            f"{base}.{key}",
+                            "only for billing = 'seats' (this segment bills per token)",
+                        )
             for name in seg.pref_provider:
                 known_provider(f"segments.{seg_name}.pref_provider.{name}", name)
             for name in seg.share0:
@@ -908,6 +934,61 @@ class Scenario:
                         f"(keys: {', '.join(refs)}); cite a key, or write the source out "
                         "(publisher, date, title)",
                     )
+    def _check_nests(self) -> None:
+        spec = self.spec
+        seen: dict[str, str] = {}
+        for nest_name, nest in spec.nests.items():
+            if nest.members is None:
+                if nest_name not in ("open", "closed"):
+                    raise self._fail(
+                        f"nests.{nest_name}.members",
+                        "a nest other than 'open' or 'closed' needs a list of providers",
+                    )
+                members = [p for p, prov in spec.providers.items() if prov.kind == nest_name]
+            else:
+                members = list(nest.members)
+            for name in members:
+                if name not in spec.providers:
+                    close = difflib.get_close_matches(name, sorted(spec.providers), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise self._fail(
+                        f"nests.{nest_name}.members", f"unknown provider {name!r}{hint}"
+                    )
+                if name in seen:
+                    raise self._fail(
+                        f"nests.{nest_name}.members",
+                        f"provider {name!r} is already in nest {seen[name]!r}; a provider "
+                        "belongs to one nest",
+                    )
+                seen[name] = nest_name
+        if spec.nests:
+            left = [p for p in spec.providers if p not in seen]
+            if left:
+                raise self._fail(
+                    "nests",
+                    f"providers in no nest: {', '.join(left)}; every provider needs one "
+                    "(nests 'open' and 'closed' without members take providers by kind)",
+                )
+
+    @property
+    def nests(self) -> tuple[list[str], list[int]]:
+        """Return the nest names and each provider's nest index.
+
+        Without a ``[nests]`` table: ``open`` and ``closed`` (by kind) with λ = 1.
+        """
+        spec = self.spec
+        if not spec.nests:
+            names = ["open", "closed"]
+            return names, [names.index(p.kind) for p in spec.providers.values()]
+        names = list(spec.nests)
+        index = {}
+        for i, (nest_name, nest) in enumerate(spec.nests.items()):
+            members = nest.members
+            if members is None:
+                members = [p for p, prov in spec.providers.items() if prov.kind == nest_name]
+            for name in members:
+                index[name] = i
+        return names, [index[p] for p in spec.providers]
 
     def _check_shock(self, base: str, event: ShockEvent) -> None:
         parts = event.path.split(".")

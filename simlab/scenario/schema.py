@@ -23,6 +23,8 @@ __all__ = [
     "ExitEvent",
     "FinanceSpec",
     "MarketSpec",
+    "Nest",
+    "Outside",
     "PriceEvent",
     "Pricing",
     "Provider",
@@ -53,6 +55,7 @@ Decline: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, high_open=True)]
 #: A yearly growth rate: above -100 % and at most +1,000 % (compounded over decades, more
 #: overflows any price or volume).
 Growth: TypeAlias = Annotated[Param, _bounded(-1.0, 10.0, low_open=True)]
+NestParam: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, low_open=True)]
 Date: TypeAlias = Annotated[Param, BeforeValidator(param_validator(Bounds(), is_date=True))]
 
 
@@ -84,11 +87,52 @@ class FinanceSpec(_Model):
     terminal_value: bool = True
 
 
+class Outside(_Model):
+    """The outside option of a segment: buying from no modelled provider.
+
+    Its utility is ``utility + track_open * beta_quality * h(q_best_open) -
+    beta_price * ln(hosting_cost)``: self-hosting open weights (or another vendor, or not
+    using AI at that price) is a choice buyers make, and it improves with the best open
+    model when ``track_open`` > 0.
+    """
+
+    utility: Real = Field(default_factory=lambda: Param(0.0))
+    track_open: Fraction = Field(default_factory=lambda: Param(0.0))
+    """Weight of the best open-weight model's quality in the outside option's utility."""
+    hosting_cost: Positive | None = None
+    """Cost of the outside option in the segment's price unit (USD per M tokens, or per
+    seat-month for seat billing); none: no price term."""
+
+
+class Nest(_Model):
+    """A nest of the nested logit: providers that substitute for each other more closely."""
+
+    lam: NestParam = Field(default_factory=lambda: Param(1.0))
+    """The nest parameter λ in (0, 1]: 1 is the plain logit, near 0 perfect substitutes."""
+    members: list[str] | None = None
+    """Providers in the nest; none for the nests named ``open`` and ``closed``: the
+    providers of that kind."""
+
+
 class Segment(_Model):
     """A demand segment (consumer, developer, enterprise, public, ...)."""
 
+    billing: Literal["tokens", "seats"] = "tokens"
+    """How buyers pay: per token (USD per M tokens) or per seat (USD per seat-month)."""
     potential: Positive
-    """Potential volume at the start, tokens per month."""
+    """Potential volume at the start: tokens per month (tokens billing) or seats (users)
+    (seats billing)."""
+    intensity_growth: Growth = Field(default_factory=lambda: Param(0.0))
+    """Yearly growth of the tokens used per adopter (tokens billing) or per seat (seats)."""
+    seat_price: dict[str, Positive] = Field(default_factory=dict)
+    """Seats billing: USD per seat-month by provider; providers not listed do not sell
+    seats in this segment."""
+    free_share: Fraction = Field(default_factory=lambda: Param(0.0))
+    """Seats billing: share of users who pay nothing (they cost tokens, earn nothing)."""
+    tokens_per_seat: Positive | None = None
+    """Seats billing: tokens per seat per month at the start (the cost driver)."""
+    outside: Outside | None = None
+    """The outside option; none: every buyer buys from a modelled provider."""
     growth: Growth = Field(default_factory=lambda: Param(0.0))
     """Yearly growth rate of the potential volume."""
     adoption0: OpenFraction
@@ -96,8 +140,6 @@ class Segment(_Model):
     bass_p: Positive = Field(default_factory=lambda: Param(0.03))
     bass_q: NonNeg = Field(default_factory=lambda: Param(0.38))
     elasticity: NonNeg = Field(default_factory=lambda: Param(0.0))
-    price_ref: Positive | None = None
-    """Reference price (USD per million tokens) at which the volume factor is 1."""
     beta_quality: NonNeg
     beta_price: NonNeg
     need: NonNeg
@@ -116,7 +158,7 @@ class Segment(_Model):
 class Pricing(_Model):
     """A provider's pricing rule; see docs/model.md, "Pricing pressure"."""
 
-    rule: Literal["fixed", "cost_plus", "share_defense", "follow"] = "fixed"
+    rule: Literal["fixed", "cost_plus", "share_defense", "follow", "best_response"] = "fixed"
     drift: Growth = Field(default_factory=lambda: Param(0.0))
     """Yearly list-price drift (fixed and share_defense), e.g. -0.3."""
     markup: NonNeg = Field(default_factory=lambda: Param(0.5))
@@ -127,6 +169,10 @@ class Pricing(_Model):
     floor: NonNeg = Field(default_factory=lambda: Param(0.1))
     target: str | None = None
     ratio: Positive = Field(default_factory=lambda: Param(1.0))
+    adjust: Fraction = Field(default_factory=lambda: Param(0.5))
+    """best_response: fraction of the way to the profit-maximising price moved per review."""
+    ceiling: Positive = Field(default_factory=lambda: Param(10.0))
+    """best_response: highest price as a multiple of cost (where demand stays inelastic)."""
 
 
 class Releases(_Model):
@@ -214,15 +260,19 @@ class ReleaseEvent(_Event):
     price_in: Positive | None = None
     price_out: Positive | None = None
     training_cost: NonNeg | None = None
+    duration: Positive | None = None
+    """Years the new prices hold against the provider's pricing rule; none: for good."""
 
 
 class PriceEvent(_Event):
-    """A scheduled list-price change that overrides the pricing rule at its date."""
+    """A scheduled list-price change that holds against the pricing rule for ``duration``."""
 
     type: Literal["price"]
     provider: str
     price_in: Positive | None = None
     price_out: Positive | None = None
+    duration: Positive | None = None
+    """Years the new prices hold against the provider's pricing rule; none: for good."""
 
 
 class CapexEvent(_Event):
@@ -305,6 +355,8 @@ class ScenarioSpec(_Model):
     step: Literal["week", "month", "quarter"] = "month"
     market: MarketSpec = Field(default_factory=MarketSpec)
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
+    nests: dict[str, Nest] = Field(default_factory=dict)
+    """Nests of the nested logit; none: ``open`` and ``closed`` with λ = 1 (plain logit)."""
     references: dict[str, str] = Field(default_factory=dict)
     segments: dict[str, Segment] = Field(min_length=1, max_length=MAX_SEGMENTS)
     providers: dict[str, Provider] = Field(min_length=1, max_length=MAX_PROVIDERS)
@@ -356,6 +408,8 @@ def field_vocabulary() -> set[str]:
         Provider,
         Pricing,
         Releases,
+        Outside,
+        Nest,
         EntryEvent,
         ExitEvent,
         ReleaseEvent,

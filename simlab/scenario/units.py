@@ -37,7 +37,14 @@ UNITS: dict[str, str] = {
     "bass_p": _PER_YEAR,
     "bass_q": _PER_YEAR,
     "elasticity": "1",
-    "price_ref": _PRICE,
+    "intensity_growth": _PER_YEAR,
+    "seat_price": "USD per seat-month",
+    "free_share": _FRACTION,
+    "tokens_per_seat": "tokens per seat-month",
+    "utility": "utility",
+    "track_open": _FRACTION,
+    "hosting_cost": "USD per million tokens (or per seat-month)",
+    "lam": "1",
     "beta_quality": "utility per index point",
     "beta_price": "utility per ln(USD per million tokens)",
     "need": _INDEX,
@@ -74,6 +81,9 @@ UNITS: dict[str, str] = {
     "lag": "years",
     "floor": _FRACTION,
     "ratio": _FRACTION,
+    "adjust": _FRACTION,
+    "ceiling": "multiple of cost",
+    "duration": "years",
     # releases
     "first": "date",
     "cadence": "years",
@@ -90,7 +100,7 @@ UNITS: dict[str, str] = {
 #: Fields whose unit depends on where they are: (section, field) -> unit.
 _IN_SECTION = {("events", "lead"): "years"}
 #: Tables keyed by provider or region: their entries take the table's unit.
-_KEYED = ("pref_region", "pref_provider", "share0")
+_KEYED = ("pref_region", "pref_provider", "share0", "seat_price")
 
 
 def param_unit(path: str, stated: str | None = None, shocked: str | None = None) -> str:

@@ -42,6 +42,8 @@ RULE_PARAMS = {
 }
 #: Segment parameters read only under seat billing.
 SEAT_PARAMS = {"free_share", "tokens_per_seat", "seat_price"}
+#: Segment parameters not read under seat billing.
+TOKEN_PARAMS = {"elasticity", "leakage"}
 #: Parameters each projected-release mode reads (``providers.X.releases.<name>``).
 MODE_PARAMS = {
     "step": {"first", "cadence", "step", "training_cost", "training_growth"},
@@ -82,6 +84,8 @@ def used_params(sc: Scenario) -> dict[str, Param]:
         used = True
         if parts[0] == "segments" and parts[2] in SEAT_PARAMS:
             used = spec.segments[parts[1]].billing == "seats"
+        if parts[0] == "segments" and parts[2] in TOKEN_PARAMS:
+            used = spec.segments[parts[1]].billing == "tokens"
         if parts[0] == "providers":
             name, rest = parts[1], parts[2:]
             provider = spec.providers[name]

@@ -48,8 +48,8 @@ def _pricing(block: _Block, env: simpy.Environment) -> simpy.events.ProcessGener
             yield env.timeout(1.0)
 
 
-def run_processes(block: _Block) -> None:
-    """Run a block's processes over the horizon.
+def run_processes(block: _Block, until: float | None = None) -> None:
+    """Run a block's processes over the horizon (or up to simulation time ``until``).
 
     Every process ends with the horizon, so no suspended generator keeps the
     environment and the block's arrays alive in a reference cycle: they are freed as
@@ -60,4 +60,4 @@ def run_processes(block: _Block) -> None:
     env.process(_pricing(block, env))
     env.process(block.timeline.releases(env, RELEASES))
     env.process(block.timeline.events(env, EVENTS))
-    env.run()
+    env.run(until=until)

@@ -77,6 +77,7 @@ class _Block:
         self.intensity = np.ones((S, B))  # tokens per adopter (or seat), relative to the start
         self.inclusive_ref = np.zeros((S, B))  # the inclusive value at the first step
         self.outside_share = np.zeros((S, B))
+        self.outside_log_decline = np.zeros((S, B))  # ln of the hosting cost's fall so far
         self.base_utility = np.zeros((S, P, B))
         self.utility_bound = np.inf
         self.any_empty = False
@@ -179,7 +180,7 @@ class _Block:
         u0 = par.outside_utility + par.outside_track * seg["beta_quality"] * quality_value(
             best_open[None, :], seg["need"], seg["kappa"]
         )
-        u0 -= seg["beta_price"] * par.outside_log_cost
+        u0 -= seg["beta_price"] * (par.outside_log_cost + self.outside_log_decline)
         return np.where(par.has_outside[:, None], u0, -np.inf)
 
     def choose(self, log_price: np.ndarray) -> NestedShares:
@@ -195,12 +196,16 @@ class _Block:
     def volume(self, adoption: np.ndarray, inclusive: np.ndarray) -> np.ndarray:
         """Return each segment's volume, (S, B): tokens, or seats for seat billing.
 
-        ``M A I (P / P_0)^-ε`` with the ideal price index ``P = exp(-IV / α)``, so
-        ``(P / P_0)^-ε = exp(ε (IV - IV_0) / α)`` (1 where α = 0: no price response).
+        Token segments: ``M A I (P / P_0)^-ε`` with the ideal price index
+        ``P = exp(-IV / α)``, so ``(P / P_0)^-ε = exp(ε (IV - IV_0) / α)`` (1 where α = 0).
+        Seat segments: ``M A`` seats (a buyer holds one seat; prices move buyers between
+        providers and to the outside option, and ``I`` scales tokens per seat instead).
         """
-        seg = self.par.seg
+        par, seg = self.par, self.par.seg
         ratio = price_index_ratio(inclusive, self.inclusive_ref, seg["beta_price"])
-        return volume(self.level * self.intensity, adoption, ratio, 1.0, seg["elasticity"])
+        ratio = np.where(par.is_seat[:, None], 1.0, ratio)
+        level = np.where(par.is_seat[:, None], self.level, self.level * self.intensity)
+        return volume(level, adoption, ratio, 1.0, seg["elasticity"])
 
     # ------------------------------------------------------------ clearing
     def clear(self, k: int) -> None:
@@ -217,7 +222,8 @@ class _Block:
         adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
         demanded = self.volume(adoption, choice.inclusive)  # (S, B) tokens or seats
         buyers = demanded[:, None, :] * self.shares  # (S, P, B)
-        tokens = buyers * par.tokens_per_seat[:, None, :]  # every token of each model
+        per_seat = np.where(par.is_seat[:, None], par.tokens_per_seat * self.intensity, 1.0)
+        tokens = buyers * per_seat[:, None, :]  # every token of each model
         # Open-weight tokens that third parties serve (token segments only) earn nothing.
         leak = np.where(par.is_seat[:, None], 0.0, seg["leakage"])[:, None, :] * par.open_column
         on_own = tokens * (1.0 - leak)  # tokens the provider serves itself
@@ -262,10 +268,11 @@ class _Block:
         # Advance what moves with time to the next step.
         self.last_share = share
         self.last_price = price
-        self.last_tokens = demanded * par.tokens_per_seat  # (S, B) buyers' tokens
+        self.last_tokens = demanded * per_seat  # (S, B) buyers' tokens
         self.bass_time += par.dt
         self.level *= self.level_factor
         self.intensity *= self.intensity_factor
+        self.outside_log_decline += par.dt * np.log1p(-par.outside_cost_decline)
         self.cost *= self.cost_factor
         self.opex_level *= self.opex_factor
 

@@ -145,6 +145,7 @@ class BlockParams:
         self.outside_utility = np.zeros((S, B))
         self.outside_track = np.zeros((S, B))
         self.outside_log_cost = np.zeros((S, B))
+        self.outside_cost_decline = np.zeros((S, B))
         for i, s in enumerate(segs):
             outside = spec.segments[s].outside
             if outside is None:
@@ -153,6 +154,7 @@ class BlockParams:
             self.outside_track[i] = values[f"segments.{s}.outside.track_open"]
             if outside.hosting_cost is not None:
                 self.outside_log_cost[i] = np.log(values[f"segments.{s}.outside.hosting_cost"])
+                self.outside_cost_decline[i] = values[f"segments.{s}.outside.cost_decline"]
         self.input_share = values["market.input_share"][None, :]  # (1, B)
         self.output_share = 1.0 - self.input_share
         # Capacity at the start: inf where unlimited (shocks multiply it; capex adds on top).

@@ -544,7 +544,7 @@ class Scenario:
         out: dict[str, Param] = {}
         for section in ("market", "finance"):
             out.update(iter_params(getattr(spec, section), section))
-        for section in ("segments", "providers", "events"):
+        for section in ("nests", "segments", "providers", "events"):
             for key, obj in getattr(spec, section).items():
                 out.update(iter_params(obj, f"{section}.{key}"))
         return out

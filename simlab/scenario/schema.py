@@ -102,6 +102,8 @@ class Outside(_Model):
     hosting_cost: Positive | None = None
     """Cost of the outside option in the segment's price unit (USD per M tokens, or per
     seat-month for seat billing); none: no price term."""
+    cost_decline: Decline = Field(default_factory=lambda: Param(0.0))
+    """Yearly decline of the hosting cost (hardware and software get cheaper)."""
 
 
 class Nest(_Model):

@@ -132,7 +132,9 @@ def fit(sc: simlab.Scenario) -> tuple[dict[str, float], np.ndarray]:
     paths = unknowns(sc)
     x0 = np.array(
         [
-            np.log(sc.params[p].value) if p.endswith(("potential", "beta_price")) else sc.params[p].value
+            np.log(sc.params[p].value)
+            if p.endswith(("potential", "beta_price"))
+            else sc.params[p].value
             for p in paths
         ]
     )
@@ -162,6 +164,30 @@ def write(values: dict[str, float], text: str) -> str:
     return "\n".join(lines)
 
 
+SHOCK = SCENARIO.with_name("deepseek-shock-2025.toml")
+#: OpenAI's annualised revenue at 2024-12 (deepseek-shock-2025's start), USD.
+OPENAI_2024_12 = 5.5e9
+
+
+def fit_deepseek_shock(sc: simlab.Scenario) -> dict[str, float]:
+    """Scale deepseek-shock-2025's API potentials to OpenAI's USD 5.5 B at 2024-12.
+
+    Its revenue at the first step is linear in the API potentials (they scale the API
+    volume; consumers are seats from user counts), so two runs give the exact factor.
+    """
+    paths = [f"segments.{s}.potential" for s in API_SPLIT]
+    base = {p: sc.params[p].value for p in paths}
+
+    def openai_at_start(scale: float) -> float:
+        edited = sc.with_values({p: v * scale for p, v in base.items()})
+        revenue = simlab.simulate(edited, paths=True).paths.revenue
+        return float(revenue.sel(provider="openai").isel(draw=0, time=0)) * 12.0
+
+    one, two = openai_at_start(1.0), openai_at_start(2.0)
+    scale = 1.0 + (OPENAI_2024_12 - one) / (two - one)
+    return {p: v * scale for p, v in base.items()}
+
+
 def main() -> None:
     sc = simlab.load_scenario(SCENARIO)
     values, fun = fit(sc)
@@ -171,6 +197,12 @@ def main() -> None:
     if "--dry-run" not in sys.argv:
         SCENARIO.write_text(write(values, SCENARIO.read_text()))
         print(f"wrote {SCENARIO}")
+    shock = fit_deepseek_shock(simlab.load_scenario(SHOCK))
+    for path, value in shock.items():
+        print(f"deepseek-shock-2025 {path:30s} {value:.6g}")
+    if "--dry-run" not in sys.argv:
+        SHOCK.write_text(write(shock, SHOCK.read_text()))
+        print(f"wrote {SHOCK}")
 
 
 if __name__ == "__main__":

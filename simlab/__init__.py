@@ -13,6 +13,8 @@ The user's API, grouped:
   :func:`drivers` (from a run's own draws; more in :mod:`simlab.discover`), and
   :func:`goal_seek` (the parameter value at which a claim's probability hits a target)
 - figures: :mod:`simlab.plot` (matplotlib, imported only when a figure is drawn)
+- demand as the model sees it: :func:`elasticities`, :func:`revenue_maximising_prices`,
+  :func:`demand_at` (the first step's own-price elasticities and long-run demand)
 - the economics as pure functions: :mod:`simlab.market`, :mod:`simlab.finance`
 - errors: :class:`SimlabError`, :class:`ScenarioError`, :class:`SimulationError`,
   :class:`SimlabWarning`
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from simlab.discover.cart import cart
     from simlab.discover.drivers import conditional, drivers
     from simlab.discover.prim import prim
+    from simlab.elasticity import demand_at, elasticities, revenue_maximising_prices
     from simlab.experiment import run, sample_inputs, simulate
     from simlab.goalseek import goal_seek
     from simlab.precision import Precision
@@ -51,6 +54,9 @@ _LAZY = {
     "drivers": "simlab.discover",
     "outcome": "simlab.discover",
     "prim": "simlab.discover",
+    "demand_at": "simlab.elasticity",
+    "elasticities": "simlab.elasticity",
+    "revenue_maximising_prices": "simlab.elasticity",
     "run": "simlab.experiment",
     "sample_inputs": "simlab.experiment",
     "simulate": "simlab.experiment",
@@ -93,7 +99,9 @@ __all__ = [
     "__version__",
     "cart",
     "conditional",
+    "demand_at",
     "drivers",
+    "elasticities",
     "finance",
     "goal_seek",
     "list_scenarios",
@@ -104,6 +112,7 @@ __all__ = [
     "outcome",
     "plot",
     "prim",
+    "revenue_maximising_prices",
     "run",
     "sample_inputs",
     "simulate",

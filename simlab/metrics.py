@@ -140,9 +140,11 @@ _ROWS = (
            "share of all tokens (self-hosted and free use of its models included), by "
            "calendar year", "percent"),
     Metric("revenue_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
-           "share of all providers' revenue, by calendar year", "percent"),
+           "share of all providers' revenue, by calendar year (0 where there is none)",
+           "percent"),
     Metric("paid_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
-           "share of paid API tokens (billed per token), by calendar year", "percent"),
+           "share of paid API tokens (billed per token), by calendar year (0 where there "
+           "are none)", "percent"),
     Metric("served_share", "share", _YPG, "sum", "ratio of sums over the calendar year",
            "share of the tokens providers serve themselves (API and seat users, free "
            "users included), by calendar year", "percent"),

@@ -13,6 +13,7 @@ from simlab import claims
 from simlab.errors import ScenarioError
 from simlab.metrics import (
     CLAIM_METRICS,
+    DRAW_METRICS,
     HEADLINE,
     METRICS,
     PATHS,
@@ -50,7 +51,7 @@ def test_every_path_has_a_unit(res):
 def test_claims_results_and_cli_read_the_table():
     assert claims.METRICS == CLAIM_METRICS
     assert claims.YEARLY_METRICS == YEARLY_METRICS
-    assert set(CLAIM_METRICS) | set(YEARLY_METRICS) | {"unmet_share"} == set(METRICS)
+    assert set(CLAIM_METRICS) | set(YEARLY_METRICS) | set(DRAW_METRICS) == set(METRICS)
     assert HEADLINE == ("revenue", "npv", "irr", "share_final", "price_final")
 
 

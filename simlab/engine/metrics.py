@@ -152,7 +152,8 @@ def reduce_block(
     seats_y = rec.yearly["seats"] / per_year
 
     def of_all(a: np.ndarray) -> np.ndarray:  # (Y, P, B) -> share of the market's total
-        return _safe_div(a, a.sum(axis=1, keepdims=True))
+        total = a.sum(axis=1, keepdims=True)  # 0 where the market has none (e.g. no API)
+        return np.where(total > 0, a / np.where(total > 0, total, 1.0), 0.0)
 
     yearly_provider = {
         "share": byp(share_y),

@@ -934,6 +934,7 @@ class Scenario:
                         f"(keys: {', '.join(refs)}); cite a key, or write the source out "
                         "(publisher, date, title)",
                     )
+
     def _check_nests(self) -> None:
         spec = self.spec
         seen: dict[str, str] = {}

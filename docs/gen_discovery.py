@@ -37,7 +37,7 @@ DRAWS = 5000
 SEED = 2025
 CLAIM = "openai-npv-negative"
 UNTIL_SE = 0.005
-SEEK = ("providers.openai.pricing.drift", 0.75, -0.35, 0.0, 500)  # param, target, low, high, draws
+SEEK = ("events.openai-compute.amount", 0.95, 1e11, 1.4e12, 500)  # param, target, low, high, draws
 
 
 def fmt(x: object) -> str:
@@ -270,11 +270,13 @@ def compute(figures: bool) -> str:
         f" after **{precise.draws} draws**: P({CLAIM}) = {pct(p_claim)} "
         f"(standard error {pct(se_claim)}).",
         "",
-        "## Goal seek: how slowly must OpenAI's prices fall?",
+        "## Goal seek: how large a compute commitment can pay back?",
         "",
-        f"`simlab.goal_seek` finds the value of `{param}` (the yearly drift of OpenAI's",
-        "list price, uncertain in the scenario and set here in every draw) at which",
-        f"P({CLAIM}) = {target:g}, i.e. a one-in-four chance that the compute pays back,",
+        f"`simlab.goal_seek` finds the value of `{param}` (OpenAI's compute commitment in",
+        "USD, uncertain in the scenario and set here in every draw) at which",
+        f"P({CLAIM}) = {target:g}, i.e. a {1 - target:.0%} chance that the compute pays back",
+        "(less compute leaves OpenAI short of capacity for its demand, so the chance rises",
+        "with the commitment),",
         f"by bisection on the same {seek_draws} draws at every trial (common random",
         "numbers):",
         "",

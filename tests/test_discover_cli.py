@@ -19,9 +19,17 @@ def test_discover_a_claim_writes_the_trajectory_and_the_box(saved, tmp_path, cap
     code = main(["discover", str(saved), "--claim", "openai-npv-negative", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "openai-npv-negative: holds in" in out and "coverage" in out and "qp" in out
+    assert "openai-npv-negative: holds in" in out and "coverage" in out
     for name in ("trajectory.csv", "box.csv", "trajectory.png", "box.png"):
         assert (tmp_path / name).is_file(), name
+
+
+def test_discover_a_rare_outcome_restricts_inputs_with_quasi_p_values(saved, tmp_path, capsys):
+    # OpenAI's NPV above 0 is the rarer outcome in baseline-2025: its box restricts inputs.
+    args = ["discover", str(saved), "--metric", "npv", "--provider", "openai", "--above", "0"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "npv: holds in" in out and "qp" in out
 
 
 def test_discover_a_metric_threshold_with_cart(saved, tmp_path, capsys):

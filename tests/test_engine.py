@@ -312,6 +312,9 @@ def test_engine_invariants_for_random_valid_parameters(
             "segments.consumer.leakage": [leakage] * 2,
             "providers.closedco.capacity": [capacity] * 2,
             "providers.newco.price_in": [price, price * factor],
+            # Rivals' prices held: closedco's share defense would answer newco's price
+            # (a cut when newco is cheap), and then own share need not fall with own price.
+            "providers.closedco.pricing.trigger": [1.0] * 2,
         }
     )
     res = simulate(full, inputs, paths=True)

@@ -42,7 +42,8 @@ def allocate(demand: ArrayLike, capacity: ArrayLike, axis: int = -1) -> tuple[Ar
     spare = k - served
     weight = np.where(spare > 0, d, 0.0)
     wsum = np.sum(weight, axis=axis, keepdims=True)
-    offer = np.divide(excess * weight, wsum, out=np.zeros_like(d), where=wsum > 0)
+    # The weights' fractions first: excess x weight can underflow for tiny demands.
+    offer = excess * np.divide(weight, wsum, out=np.zeros_like(d), where=wsum > 0)
     taken = np.minimum(offer, spare)
     served = served + taken
     unmet = np.sum(d, axis=axis) - np.sum(served, axis=axis)

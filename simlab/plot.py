@@ -163,7 +163,7 @@ def _scale(units: str, values: np.ndarray) -> tuple[float, str]:
     """Return a factor and a unit label that keep large money and token figures readable."""
     finite = np.abs(values[np.isfinite(values)])
     top = float(finite.max()) if finite.size else 0.0
-    if units == "1":
+    if units in ("1", "share"):
         return 1.0, "fraction"
     if units.startswith("USD") and not units.startswith("USD per million"):
         rest = units[3:]

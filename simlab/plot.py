@@ -630,12 +630,13 @@ def compare(
             label=f"{label} (median {np.median(finite):.3g}{extra})",
         )
         ax.axvline(float(np.median(finite)), color=color, linewidth=1, linestyle=":")
-    ax.set_xlabel(_label(metric, shown_units, who))
+    name = res_a.scenario.label(who)
+    ax.set_xlabel(_label(metric, shown_units, name))
     ax.set_ylabel("Cumulative probability (fraction)")
     ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="lower right", title="ECDF (median)")
     when = f" in {year}" if year is not None else ""
-    ax.set_title(f"{_NAMES.get(metric, metric)} of {who}{when}: two runs compared")
+    ax.set_title(f"{_NAMES.get(metric, metric)} of {name}{when}: two runs compared")
     _tidy(ax, grid="both")
     return fig
 

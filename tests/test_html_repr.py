@@ -69,3 +69,24 @@ def test_results_html_shows_headline_metrics_in_units_and_claims(res):
     first = claims.iloc[0]
     assert f"{100 * first['probability']:.1f} %" in text
     assert page.tags.count("table") == 2
+
+
+def test_sensitivity_results_say_what_they_hold_in_html():
+    from pathlib import Path
+
+    import pandas as pd
+
+    sc = simlab.load_scenario(Path(__file__).parent / "data" / "sensitivity.toml")
+    df = simlab.tornado(sc, "npv", provider="closedco", draws=4, progress=False)
+    assert isinstance(df, pd.DataFrame)
+    text = " ".join(_parse(df._repr_html_()).text)
+    assert "Tornado of npv[closedco]: statistic median, units USD, draws 4, seed 0" in text
+    assert type(df.head(2)) is type(df)  # pandas operations keep the type
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", simlab.SimlabWarning)  # tiny n: caveats expected
+        sob = simlab.sobol(sc, "npv", provider="closedco", n=4, progress=False)
+    assert "Sobol' indices of npv[closedco]" in html.unescape(sob._repr_html_())
+    mor = simlab.morris(sc, "npv", provider="closedco", trajectories=2, progress=False)
+    assert "Morris screening of npv[closedco]" in mor._repr_html_()

@@ -24,6 +24,7 @@ from simlab.sensitivity._common import (
     _Target,
     _target,
 )
+from simlab.sensitivity.table import SensitivityTable
 
 __all__ = ["MORRIS_SPAN", "morris", "sobol", "sobol_convergence"]
 
@@ -378,7 +379,7 @@ def sobol(
             "nan_groups": dropped,
         }
     )
-    return frame
+    return SensitivityTable.of(frame, "Sobol' indices")
 
 
 def _warn_negative(frame: pd.DataFrame, n: int) -> None:
@@ -506,7 +507,7 @@ def sobol_convergence(
     out.attrs.update(
         {**problem.attrs, "units": units[0] if units else "", "conf_level": conf_level}
     )
-    return out
+    return SensitivityTable.of(out, "Sobol' convergence")
 
 
 @with_progress
@@ -672,4 +673,4 @@ def morris(
             "nan_trajectories": dropped,
         }
     )
-    return frame
+    return SensitivityTable.of(frame, "Morris screening")

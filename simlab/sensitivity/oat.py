@@ -26,6 +26,7 @@ from simlab.sensitivity._common import (
     _Target,
     _target,
 )
+from simlab.sensitivity.table import SensitivityTable
 
 __all__ = ["spider", "tornado"]
 
@@ -225,7 +226,7 @@ def tornado(
             nan_base=nan_base,
         )
     )
-    return out
+    return SensitivityTable.of(out, "Tornado")
 
 
 @with_progress
@@ -316,4 +317,4 @@ def spider(
     )
     used = 1 if others == "median" else draws
     long.attrs.update(_attrs(target, statistic, units, used, seed, base=base, nan_base=nan_base))
-    return long
+    return SensitivityTable.of(long, "Spider")

@@ -82,7 +82,13 @@ class _Block:
         self.utility_bound = np.inf
         self.any_empty = False
         self.switch_rate = np.zeros((S, B))
-        self.has_leak = False
+        self.keep = np.ones((S, P, B))
+        self.token_seg = np.flatnonzero(~par.is_seat)
+        self.seat_seg = np.flatnonzero(par.is_seat)
+        # Seat prices never change in a run (no rule or shock sets them): logs once.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.log_seat_price = np.log(par.seat_price[self.seat_seg])
+        self.seat_price_or_0 = np.nan_to_num(par.seat_price[self.seat_seg], nan=0.0)
         self.dirty_utility = self.dirty_switch = self.dirty_paid = self.dirty_factors = True
         self.dirty_columns: set[int] = set()  # providers whose quality changed
 
@@ -141,7 +147,10 @@ class _Block:
             self.switch_rate = switch_rate(par.dt, seg["switching_time"])
             self.dirty_switch = False
         if self.dirty_paid:
-            self.has_leak = bool(par.is_open.any() and seg["leakage"].any())
+            # The share of each model's tokens its provider serves itself, (S, P, B):
+            # third parties serve `leakage` of an open model's tokens in token segments.
+            leak = np.where(par.is_seat[:, None], 0.0, seg["leakage"])
+            self.keep = 1.0 - leak[:, None, :] * par.open_column
             self.dirty_paid = False
         if self.dirty_factors:
             # Per-step growth factors; they change only when a shock changes a rate.
@@ -162,13 +171,13 @@ class _Block:
 
         Token segments see the blended list price; seat segments the seat price.
         """
-        log_price = np.log(price)[None, :, :]
-        if not self.par.is_seat.any():
-            return log_price
-        out = np.repeat(log_price, self.par.S, axis=0)
-        seats = self.par.is_seat
-        with np.errstate(invalid="ignore"):
-            out[seats] = np.log(np.where(self.available[seats], self.par.seat_price[seats], 1.0))
+        log_price = np.log(price)
+        if not len(self.seat_seg):
+            return log_price[None, :, :]
+        out = np.empty((self.par.S, *log_price.shape))
+        out[self.token_seg] = log_price
+        # Unavailable providers have utility -inf whatever their price: any finite log.
+        out[self.seat_seg] = np.where(self.available[self.seat_seg], self.log_seat_price, 0.0)
         return out
 
     def outside_utility(self) -> np.ndarray | None:
@@ -225,18 +234,20 @@ class _Block:
         per_seat = np.where(par.is_seat[:, None], par.tokens_per_seat * self.intensity, 1.0)
         tokens = buyers * per_seat[:, None, :]  # every token of each model
         # Open-weight tokens that third parties serve (token segments only) earn nothing.
-        leak = np.where(par.is_seat[:, None], 0.0, seg["leakage"])[:, None, :] * par.open_column
-        on_own = tokens * (1.0 - leak)  # tokens the provider serves itself
-        token_seg = ~par.is_seat
-        paid = on_own[token_seg].sum(axis=0)  # paid API tokens, (P, B)
-        load = on_own.sum(axis=0)  # tokens the provider must serve, (P, B)
+        on_own = tokens * self.keep  # tokens the provider serves itself
+        if len(self.seat_seg):
+            paid = on_own[self.token_seg].sum(axis=0)  # paid API tokens, (P, B)
+            load = on_own.sum(axis=0)  # tokens the provider must serve, (P, B)
+        else:
+            paid = on_own.sum(axis=0)
+            load = paid
         billed = paid * price * 1e-6  # USD per month from tokens
         seats = np.zeros_like(paid)
-        if par.is_seat.any():
-            free = seg["free_share"][par.is_seat][:, None, :]
-            paying = buyers[par.is_seat] * (1.0 - free)
+        if len(self.seat_seg):
+            free = seg["free_share"][self.seat_seg][:, None, :]
+            paying = buyers[self.seat_seg] * (1.0 - free)
             seats = paying.sum(axis=0)
-            billed += np.nansum(paying * par.seat_price[par.is_seat], axis=0)
+            billed += (paying * self.seat_price_or_0).sum(axis=0)
         all_tokens = tokens.sum(axis=(0, 1))
         share = tokens.sum(axis=0)
         share /= np.where(all_tokens > 0, all_tokens, 1.0)

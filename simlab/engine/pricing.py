@@ -37,6 +37,8 @@ class PricingRules:
         self.respond_every = np.maximum(
             1, np.rint(par.prov["pricing.review"][self.responders] / par.dt)
         ).astype(np.int64)  # (R, B)
+        # The last review's profit-maximising log prices: the next solve starts there.
+        self.last_target = np.full((len(self.responders), par.B), np.nan)
         # The step until which a scheduled price holds against the rule, (P, B).
         self.hold_until = np.zeros((par.P, par.B), dtype=np.int64)
         self.defenders = np.flatnonzero(np.array([r == "share_defense" for r in rules]))
@@ -138,68 +140,80 @@ class PricingRules:
     def _respond(self, k: int) -> None:
         """Move each ``best_response`` provider part-way to its profit-maximising price.
 
-        At a review, the provider takes its rivals' current prices and the current demand
-        (adoption, intensity, nests, outside option) as given and solves the nested-logit
-        markup equation (:func:`simlab.market.best_response`) over its token segments;
-        its blended price then moves ``adjust`` of the way there, input and output prices
-        keeping their ratio. Seat prices are not set by the rule.
+        At a review, every such provider takes its rivals' current prices and the current
+        demand (adoption, intensity, nests, outside option) as given and solves the
+        nested-logit markup equation (:func:`simlab.market.best_response`) over its token
+        segments, all of them at once (a simultaneous best response); its blended price
+        then moves ``adjust`` of the way there, input and output prices keeping their
+        ratio. Seat prices are not set by the rule.
         """
         b = self.block
         par, seg = b.par, b.par.seg
-        due = (k % self.respond_every) == 0  # (R, B)
-        if not due.any():
+        rs = self.responders
+        act = ((k % self.respond_every) == 0) & ~self.held(k)[rs]  # (R, B)
+        if not act.any():
+            return
+        t = b.token_seg  # token segments: the rule sets token prices
+        if not len(t):
             return
         b.refresh()
-        held = self.held(k)
-        adoption = bass_cdf(b.bass_time, seg["bass_p"], seg["bass_q"])
-        token = ~par.is_seat
-        alpha = seg["beta_price"]
-        for r, p in enumerate(self.responders):
-            act = due[r] & ~held[p]
-            if not act.any():
-                continue
-            price = b.blended()
-            log_price = b.log_prices(price)
-            u = np.multiply(-alpha[:, None, :], log_price) + b.base_utility  # (S, P, B)
-            n = par.nest_of[p]
-            lam = par.lam  # (N, B)
-            z = u / lam[par.nest_of]
-            rivals = (par.nest_of == n) & (np.arange(par.P) != p)
-            with np.errstate(divide="ignore"):
-                log_rivals = _logsumexp(z[:, rivals, :], axis=1)
-                iv = np.stack(
-                    [
-                        lam[m] * _logsumexp(z[:, par.nest_of == m, :], axis=1)
-                        for m in range(len(lam))
-                    ],
-                    axis=1,
-                )  # (S, N, B)
-            others = np.arange(len(lam)) != n
-            log_other = _logsumexp(iv[:, others, :], axis=1)
-            outside = b.outside_utility()
-            log_out = outside if outside is not None else np.full_like(log_other, -np.inf)
-            leak = seg["leakage"] * par.open_column[p]
-            base_volume = b.level * b.intensity * adoption * (1.0 - leak)
-            base_volume = np.where(token[:, None], base_volume, 0.0)
-            target = best_response(
-                np.log(price[p]),
-                b.cost[p],
-                b.base_utility[:, p, :],
-                alpha,
-                lam[n],
-                log_rivals,
-                log_other,
-                log_out,
-                base_volume,
-                seg["elasticity"],
-                b.inclusive_ref,
-                par.prov["pricing.ceiling"][p],
-            )
-            step = par.prov["pricing.adjust"][p]
-            new = price[p] + step * (target - price[p])
-            factor = np.where(act, new / price[p], 1.0)
-            b.price_in[p] *= factor
-            b.price_out[p] *= factor
+        alpha = seg["beta_price"][t]
+        price = b.blended()
+        base = b.base_utility[t]  # (T, P, B)
+        lam, nest_of = par.lam, par.nest_of
+        z = np.multiply(-alpha[:, None, :], np.log(price)[None])
+        z += base
+        z /= lam[nest_of]  # u / λ of its nest, (T, P, B)
+        n_nests = len(lam)
+        member = nest_of[None, :] == np.arange(n_nests)[:, None]  # (N, P)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Each nest's sum of exp(u / λ), shifted by its largest member.
+            top = np.stack([_max_or_zero(z[:, member[m], :]) for m in range(n_nests)], axis=1)
+            e = np.exp(z - top[:, nest_of, :])  # (T, P, B)
+            d = np.stack([e[:, member[m], :].sum(axis=1) for m in range(n_nests)], axis=1)
+            iv = lam[None] * (np.log(d) + top)  # (T, N, B)
+            # The rivals in each responder's nest: the nest's sum less its own term
+            # (clipped at 0: where it alone fills the nest, its rivals weigh nothing).
+            n_r = nest_of[rs]
+            rest = np.maximum(d[:, n_r, :] - e[:, rs, :], 0.0).transpose(1, 0, 2)  # (R, T, B)
+            log_rivals = np.log(rest) + top[:, n_r, :].transpose(1, 0, 2)
+            others = np.arange(n_nests)[None, :] != n_r[:, None]  # (R, N)
+            log_other = _logsumexp(np.where(others[:, None, :, None], iv[None], -np.inf), axis=2)
+        outside = b.outside_utility()
+        log_out = outside[t] if outside is not None else np.full(alpha.shape, -np.inf)
+        adoption = bass_cdf(b.bass_time[t], seg["bass_p"][t], seg["bass_q"][t])
+        volume = (b.level * b.intensity)[t] * adoption  # (T, B)
+        own = b.keep[t][:, rs, :].transpose(1, 0, 2)  # what each serves itself, (R, T, B)
+        now = np.log(price[rs])
+        target = best_response(
+            np.where(np.isfinite(self.last_target), self.last_target, now),
+            b.cost[rs],
+            base[:, rs, :].transpose(1, 0, 2),
+            alpha,
+            lam[nest_of[rs]],
+            log_rivals,
+            log_other,
+            log_out,
+            volume[None] * own,
+            seg["elasticity"][t],
+            b.inclusive_ref[t],
+            par.prov["pricing.ceiling"][rs],
+            tol=1e-10,
+        )
+        self.last_target = np.log(target)
+        step = par.prov["pricing.adjust"][rs]
+        new = price[rs] + step * (target - price[rs])
+        factor = np.where(act, new / price[rs], 1.0)
+        b.price_in[rs] *= factor
+        b.price_out[rs] *= factor
+
+
+def _max_or_zero(x: np.ndarray) -> np.ndarray:
+    """Return the largest finite value along axis 1 (0 where there is none): a safe shift."""
+    if x.shape[1] == 0:
+        return np.zeros((x.shape[0], x.shape[2]))
+    top = x.max(axis=1)
+    return np.where(np.isfinite(top), top, 0.0)
 
 
 def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:

@@ -49,7 +49,7 @@ def best_response(
     tol: float = 1e-12,
     max_iter: int = 60,
 ) -> Array:
-    """Return the profit-maximising price of one provider given its rivals' prices.
+    """Return the profit-maximising price of a provider given its rivals' prices.
 
     Demand in segment ``s`` at log price ``x`` is ``q_s = V_s (P_s / P_s,0)^-ε_s σ_s(x)``
     with nested-logit share ``σ_s`` (see :func:`~simlab.market.choice.nested_logit`) and
@@ -60,83 +60,103 @@ def best_response(
     iteration on ``x = ln π`` from the current price; where demand stays inelastic
     (``|η̄| <= 1`` at every price) the price is capped at ``ceiling x cost``.
 
+    Segments run along axis -2 and draws along the last axis; leading axes (several
+    providers, each against its own rivals) broadcast.
+
     Parameters
     ----------
-    log_price : array_like, shape (B,)
+    log_price : array_like, shape (..., B)
         The provider's current log price (the starting point).
-    cost : array_like, shape (B,)
+    cost : array_like, shape (..., B)
         Marginal cost, in the price's unit.
-    own : array_like, shape (S, B)
+    own : array_like, shape (..., S, B)
         The provider's price-free utility ``v_s`` in each segment (``-inf`` where it is
         not available).
-    alpha, epsilon, inclusive_ref : array_like, shape (S, B)
+    alpha, epsilon, inclusive_ref : array_like, shape (..., S, B)
         Price coefficient, volume elasticity and the inclusive value at which the
         volume factor is 1.
-    lam : array_like, shape (B,)
+    lam : array_like, shape (..., B)
         λ of the provider's nest.
-    log_rivals_nest : array_like, shape (S, B)
+    log_rivals_nest : array_like, shape (..., S, B)
         ``ln Σ exp(u_k / λ)`` over the rivals in the provider's nest (``-inf``: none).
-    log_other_nests : array_like, shape (S, B)
+    log_other_nests : array_like, shape (..., S, B)
         ``ln Σ_m exp(IV_m)`` over the other nests (``-inf``: none).
-    log_outside : array_like, shape (S, B)
+    log_outside : array_like, shape (..., S, B)
         The outside option's utility (``-inf``: none).
-    base_volume : array_like, shape (S, B)
+    base_volume : array_like, shape (..., S, B)
         ``V_s``, the volume at the reference index, times any paid fraction.
-    ceiling : array_like
+    ceiling : array_like, shape (..., B)
         Highest price as a multiple of cost.
     tol, max_iter : float, int
         Convergence tolerance on ``ln π`` and the iteration budget.
 
     Returns
     -------
-    numpy.ndarray, shape (B,)
+    numpy.ndarray, shape (..., B)
         The best-response price.
     """
     x0 = np.asarray(log_price, dtype=np.float64)
     c = np.asarray(cost, dtype=np.float64)
-    v, a, lm = (np.asarray(z, dtype=np.float64) for z in (own, alpha, lam))
+    v, a = (np.asarray(z, dtype=np.float64) for z in (own, alpha))
+    lm = np.asarray(lam, dtype=np.float64)[..., None, :]
     r, q, o = (
         np.asarray(z, dtype=np.float64) for z in (log_rivals_nest, log_other_nests, log_outside)
     )
     vol, eps, iv0 = (np.asarray(z, dtype=np.float64) for z in (base_volume, epsilon, inclusive_ref))
-    low = np.log(c) + 1e-9
-    high = np.log(c) + np.log(np.maximum(np.asarray(ceiling, dtype=np.float64), 1.0 + 1e-6))
-    active = np.isfinite(v) & (vol > 0)
+    log_c = np.log(c)
+    low = log_c + 1e-9
+    high = log_c + np.log(np.maximum(np.asarray(ceiling, dtype=np.float64), 1.0 + 1e-6))
+    vol = np.where(np.isfinite(v) & (vol > 0), vol, 0.0)
+    inv = 1.0 / lm
+    scale = np.where(a > 0, eps / np.where(a > 0, a, 1.0), 0.0)  # volume response per IV
+    # Work in exp space, shifted by the log-sums at the starting price so that nothing
+    # overflows while the price stays within [cost, ceiling x cost] (about half the
+    # transcendental calls of the log-space form; the iteration is the hot loop of
+    # best_response pricing).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a_0 = (v - a * np.clip(x0, low, high)[..., None, :]) * inv
+        shift_d = np.fmax(np.where(np.isfinite(a_0), a_0, -np.inf), r)
+        shift_d = np.where(np.isfinite(shift_d), shift_d, 0.0)
+        rivals = np.exp(r - shift_d)
+        iv_0 = lm * (np.log(np.exp(a_0 - shift_d) + rivals) + shift_d)
+        shift_n = np.fmax(np.fmax(np.where(np.isfinite(iv_0), iv_0, -np.inf), q), o)
+        shift_n = np.where(np.isfinite(shift_n), shift_n, 0.0)
+        others = np.exp(q - shift_n)
+        outside = np.exp(o - shift_n)
+        # (P/P_0)^-eps = exp(scale (IV - IV_0)) = (inside sum x e^(shift_n - IV_0))^scale
+        base = vol * np.exp(scale * (shift_n - iv0))
+    coef = v * inv - shift_d  # a_p - shift_d = coef - (a / lam) x
+    slope = a * inv
 
     def markup_step(x: Array) -> Array:
         """One step of the markup equation: ln c - ln(1 - 1/|η̄(x)|)."""
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            a_p = (v - a * x) / lm  # ln exp(u_p / λ)
-            log_d = np.logaddexp(a_p, r)
-            within = np.exp(a_p - log_d)
-            iv_n = lm * log_d
-            inside = np.logaddexp(iv_n, q)
-            total = np.logaddexp(inside, o)
-            share = np.exp(iv_n - total) * within
-            inside_share = np.exp(iv_n - inside) * within
-            factor = np.exp(np.where(a > 0, eps * (inside - iv0) / np.where(a > 0, a, 1.0), 0.0))
-            demand = np.where(active, vol * factor * share, 0.0)
-            inv = 1.0 / lm
-            eta = -a * (inv - (inv - 1.0) * within - share) - eps * inside_share
-            weight = demand.sum(axis=0)
-            eta_bar = np.where(
-                weight > 0, (demand * eta).sum(axis=0) / np.where(weight > 0, weight, 1.0), 0.0
-            )
-            m = np.where(eta_bar < -1.0, -1.0 / eta_bar, np.nan)
-            new = np.log(c) - np.log1p(-m)
+        own_e = np.exp(coef - slope * x[..., None, :])
+        d = own_e + rivals
+        within = own_e / d
+        nest = np.exp(lm * np.log(d) + (lm * shift_d - shift_n))
+        inside = nest + others
+        inside_share = nest / inside * within
+        share = nest / (inside + outside) * within
+        demand = base * inside**scale * share
+        eta = -a * (inv - (inv - 1.0) * within - share) - eps * inside_share
+        weight = demand.sum(axis=-2)
+        eta_bar = (demand * eta).sum(axis=-2) / np.where(weight > 0, weight, 1.0)
+        m = np.where(eta_bar < -1.0, -1.0 / eta_bar, np.nan)
+        new = log_c - np.log1p(-m)
         return np.clip(np.where(np.isfinite(new), new, high), low, high)
 
-    x_prev = np.clip(x0, low, high)
-    h_prev = markup_step(x_prev) - x_prev
-    x = x_prev + h_prev
-    for _ in range(max_iter):
-        h = markup_step(x) - x
-        if np.all(np.abs(h) < tol):
-            break
-        denom = h - h_prev
-        secant = x - h * (x - x_prev) / np.where(denom != 0, denom, 1.0)
-        ok = (denom != 0) & np.isfinite(secant)
-        x_next = np.where(ok, secant, x + h)
-        x_prev, h_prev = x, h
-        x = np.clip(x_next, low, high)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x_prev = np.clip(x0, low, high)
+        h_prev = markup_step(x_prev) - x_prev
+        x = x_prev + h_prev
+        for _ in range(max_iter):
+            h = markup_step(x) - x
+            if np.all(np.abs(h) < tol):
+                break
+            denom = h - h_prev
+            secant = x - h * (x - x_prev) / np.where(denom != 0, denom, 1.0)
+            ok = (denom != 0) & np.isfinite(secant)
+            x_next = np.where(ok, secant, x + h)
+            x_prev, h_prev = x, h
+            x = np.clip(x_next, low, high)
     return np.exp(x)

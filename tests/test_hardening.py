@@ -545,3 +545,19 @@ def test_6_a_growth_that_overflows_prices_is_refused_at_load():
     # guard named it at run time); a growth rate is now at most +1,000 % a year.
     with pytest.raises(ScenarioError, match=r"pricing.drift: must be in \(-1, 10\], got 1e\+24"):
         load(edited(providers__openco__pricing={"rule": "fixed", "drift": 1e24}))
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"segments__consumer__elasticity": 1e6}, r"elasticity: must be in \[0, 10\]"),
+        (
+            {"providers__plusco__pricing": {"rule": "cost_plus", "markup": 5.75e11}},
+            r"pricing.markup: must be in \[0, 100\]",
+        ),
+    ],
+)
+def test_6_figures_the_fuzz_suite_found_overflowing_are_refused_at_load(changes, fragment):
+    # Long fuzz profile (docs/performance.md): these ran into a non-finite cash flow.
+    with pytest.raises(ScenarioError, match=fragment):
+        load(edited(changes))

@@ -141,7 +141,9 @@ class Segment(_Model):
     """Adoption (fraction of the potential) at the start."""
     bass_p: Positive = Field(default_factory=lambda: Param(0.03))
     bass_q: NonNeg = Field(default_factory=lambda: Param(0.38))
-    elasticity: NonNeg = Field(default_factory=lambda: Param(0.0))
+    elasticity: Annotated[Param, _bounded(0.0, 10.0)] = Field(default_factory=lambda: Param(0.0))
+    """Price elasticity of the segment's volume, in [0, 10] (measured ones are below 3;
+    beyond 10 the volume factor overflows within a few price changes)."""
     beta_quality: NonNeg
     beta_price: NonNeg
     need: NonNeg
@@ -163,7 +165,8 @@ class Pricing(_Model):
     rule: Literal["fixed", "cost_plus", "share_defense", "follow", "best_response"] = "fixed"
     drift: Growth = Field(default_factory=lambda: Param(0.0))
     """Yearly list-price drift (fixed and share_defense), e.g. -0.3."""
-    markup: NonNeg = Field(default_factory=lambda: Param(0.5))
+    markup: Annotated[Param, _bounded(0.0, 100.0)] = Field(default_factory=lambda: Param(0.5))
+    """Markup over serving cost of the ``cost_plus`` rule, in [0, 100] (0 % to 10,000 %)."""
     review: Positive = Field(default_factory=lambda: Param(0.25))
     trigger: Fraction = Field(default_factory=lambda: Param(0.05))
     cut: Decline = Field(default_factory=lambda: Param(0.2))

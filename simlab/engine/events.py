@@ -141,8 +141,10 @@ class Timeline:
             training = v.get(f"{base}.training_cost")
             sets_price = price_in is not None or price_out is not None
             duration = v.get(f"{base}.duration")
-            if duration is None:
-                hold_steps = np.full(par.B, par.T, dtype=np.int64)  # for good
+            if duration is None and isinstance(event, ReleaseEvent):
+                hold_steps = np.zeros(par.B, dtype=np.int64)  # launch prices: the rule's start
+            elif duration is None:
+                hold_steps = np.full(par.B, par.T, dtype=np.int64)  # a price event: for good
             else:
                 hold_steps = np.maximum(1, np.rint(duration / par.dt)).astype(np.int64)
 

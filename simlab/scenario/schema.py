@@ -266,7 +266,8 @@ class ReleaseEvent(_Event):
     price_out: Positive | None = None
     training_cost: NonNeg | None = None
     duration: Positive | None = None
-    """Years the new prices hold against the provider's pricing rule; none: for good."""
+    """Years the launch prices hold against the provider's pricing rule; none: no hold (the
+    rule starts from them at its next step or review)."""
 
 
 class PriceEvent(_Event):

@@ -5,7 +5,8 @@
 
 Unknowns: the brand term ``xi`` of every provider but OpenAI (the reference), OpenAI's
 consumer preference, the potentials of the three API segments, every segment's price
-coefficient ``beta_price`` and the outside options' utility in enterprise and public.
+coefficient ``beta_price``, the outside options' utility in enterprise and public and the
+developer segment's preference for Chinese providers.
 Targets at the first step (annualised, point values), each named in the scenario's
 assumption line of the figure it fixes:
 
@@ -13,6 +14,7 @@ assumption line of the figure it fixes:
 - OpenAI's subscription revenue, USD 13.5 B of its 20 B;
 - API spend split 60 / 34 / 6 % between developer, enterprise and public;
 - the outside option's share: 15 % of enterprise and 25 % of public buyers;
+- Chinese open models' share of developer tokens, 20 % (OpenRouter);
 - the Lerner condition in every segment: the closed labs' revenue-weighted own-price
   elasticity equals their revenue-weighted ``-price / (price - cost)`` (consumer: OpenAI's
   seat margin, with the serving cost of its free users charged to its paying seats).
@@ -49,6 +51,10 @@ REVENUE = {
 OPENAI_SUBSCRIPTIONS = 13.5e9
 API_SPLIT = {"developer": 0.60, "enterprise": 0.34, "public": 0.06}
 OUTSIDE = {"enterprise": 0.15, "public": 0.25}
+#: Chinese open models' share of developer tokens (all tokens of their models, third-party
+#: hosts included, as OpenRouter counts them): OPENROUTER, 13 % average in 2025, near 30 %
+#: at peak; 0.2 at the start.
+CN_DEVELOPER_SHARE = 0.2
 CLOSED = ["openai", "anthropic", "google", "xai"]
 
 
@@ -61,6 +67,7 @@ def unknowns(sc: simlab.Scenario) -> list[str]:
         *[f"segments.{s}.potential" for s in API_SPLIT],
         *[f"segments.{s}.beta_price" for s in sc.segments],
         *[f"segments.{s}.outside.utility" for s in OUTSIDE],
+        "segments.developer.pref_region.cn",
     ]
 
 
@@ -89,6 +96,9 @@ def residuals(sc: simlab.Scenario) -> np.ndarray:
     for s, target in OUTSIDE.items():
         inside = table.xs(s, level="segment")["share"].sum()
         out.append(np.log((1.0 - inside) / target))
+    developer = table.xs("developer", level="segment")["share"]
+    chinese = [p for p in developer.index if sc.spec.providers[p].region == "cn"]
+    out.append(np.log(developer[chinese].sum() / developer.sum() / CN_DEVELOPER_SHARE))
     for s in sc.segments:
         rows = table.xs(s, level="segment").loc[CLOSED]
         if s == "consumer":

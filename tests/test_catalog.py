@@ -267,11 +267,12 @@ def _point(sc):
 
 
 def test_good_enough_costs_closed_labs_tokens(scenarios, baseline_point):
-    # Paid API tokens: consumers buy seats from closed labs only, so "all tokens" would
-    # mix in the consumer segment's size, which good-enough does not change.
+    # Paid API tokens in 2026, the year the needs fall (2026-01). Later years mix in the
+    # segments' different growth: the quality-driven growth of the open-heavy developer
+    # segment, which good-enough also caps, weighs more in the baseline's shares.
     good = _point(scenarios["good-enough"])
-    closed_2027 = good.metric("paid_share", "closed", 2027).item()
-    assert closed_2027 < baseline_point.metric("paid_share", "closed", 2027).item() - 0.02
+    closed_2026 = good.metric("paid_share", "closed", 2026).item()
+    assert closed_2026 < baseline_point.metric("paid_share", "closed", 2026).item() - 0.02
 
 
 def test_closed_edge_holds_twenty_percent(scenarios):

@@ -561,3 +561,11 @@ def test_6_figures_the_fuzz_suite_found_overflowing_are_refused_at_load(changes,
     # Long fuzz profile (docs/performance.md): these ran into a non-finite cash flow.
     with pytest.raises(ScenarioError, match=fragment):
         load(edited(changes))
+
+
+def test_6_a_quality_far_beyond_any_index_is_refused_at_load():
+    # Long fuzz profile: a release of quality 1e9 made the cash flow non-finite.
+    doc = edited()
+    doc["events"]["openco-release"]["quality"] = 1e9
+    with pytest.raises(ScenarioError, match=r"openco-release.quality: must be in \[0, 1000\]"):
+        load(doc)

@@ -65,8 +65,11 @@ def test_the_full_test_scenario_loads_with_paths_for_every_number():
             {"segments__consumer__leakage": 1.5},
             r"segments.consumer.leakage: must be in \[0, 1\], got 1.5",
         ),
-        ({"segments__consumer__need": -3}, r"segments.consumer.need: must be >= 0, got -3"),
-        ({"providers__openco__quality": -1}, r"providers.openco.quality: must be >= 0"),
+        (
+            {"segments__consumer__need": -3},
+            r"segments.consumer.need: must be in \[0, 1000\], got -3",
+        ),
+        ({"providers__openco__quality": -1}, r"providers.openco.quality: must be in \[0, 1000\]"),
         ({"providers__openco__price_in": math.nan}, r"price_in: value must be finite"),
         ({"providers__openco__price_in": math.inf}, r"price_in: value must be finite"),
         (

@@ -49,6 +49,8 @@ def _bounded(
 Real: TypeAlias = Annotated[Param, _bounded()]
 Positive: TypeAlias = Annotated[Param, _bounded(0.0, low_open=True)]
 NonNeg: TypeAlias = Annotated[Param, _bounded(0.0)]
+#: A quality (capability index points): in [0, 1000] (the indices in use top out at 100).
+Quality: TypeAlias = Annotated[Param, _bounded(0.0, 1000.0)]
 Fraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0)]
 OpenFraction: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, low_open=True, high_open=True)]
 Decline: TypeAlias = Annotated[Param, _bounded(0.0, 1.0, high_open=True)]
@@ -146,7 +148,7 @@ class Segment(_Model):
     beyond 10 the volume factor overflows within a few price changes)."""
     beta_quality: NonNeg
     beta_price: NonNeg
-    need: NonNeg
+    need: Quality
     kappa: Fraction = Field(default_factory=lambda: Param(0.2))
     pref_open: Real = Field(default_factory=lambda: Param(0.0))
     pref_region: dict[str, Real] = Field(default_factory=dict)
@@ -186,7 +188,7 @@ class Releases(_Model):
     mode: Literal["step", "catch_up", "lead"] = "step"
     first: Date
     cadence: Positive
-    step: NonNeg = Field(default_factory=lambda: Param(0.0))
+    step: Quality = Field(default_factory=lambda: Param(0.0))
     """Quality added per release (mode ``step``)."""
     catch_up: Fraction = Field(default_factory=lambda: Param(0.5))
     """Fraction of the gap to the best closed model closed per release (``catch_up``)."""
@@ -203,7 +205,7 @@ class Provider(_Model):
     label: str | None = None
     kind: Literal["open", "closed"]
     region: str
-    quality: NonNeg
+    quality: Quality
     price_in: Positive
     price_out: Positive
     cost: Positive
@@ -261,7 +263,7 @@ class ReleaseEvent(_Event):
 
     type: Literal["release"]
     provider: str
-    quality: NonNeg
+    quality: Quality
     price_in: Positive | None = None
     price_out: Positive | None = None
     training_cost: NonNeg | None = None

@@ -471,3 +471,51 @@ def test_stated_initial_shares_start_the_market_and_then_move_to_the_target(full
     with pytest.raises(ScenarioError, match=r"share0.nobody: unknown provider"):
         doc["segments"]["enterprise"] = {**doc["segments"]["enterprise"], "share0": {"nobody": 1}}
         Scenario.from_dict(doc)
+
+
+def test_a_capacity_shock_scales_the_capacity_in_service_at_its_date(full):
+    # Regression: a shock used to scale only the capacity at the start, not what capex
+    # had added (x0.5 gave x0.974 of the capacity in service).
+    from simlab.engine import inputs_to_values, run_block
+
+    doc = copy.deepcopy(dict(full.document))
+    doc["events"]["halve"] = {
+        "type": "shock",
+        "path": "providers.closedco.capacity",
+        "op": "multiply",
+        "value": 0.5,
+        "date": "2026-09",
+    }
+    base = run_block(full, inputs_to_values(full, None, 0, 1), paths=True).paths["capacity"]
+    sc = Scenario.from_dict(doc)
+    shocked = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True).paths["capacity"]
+    k = int(sc.step_of_days(np.array([sc.params["events.halve.date"].value]))[0])
+    p = sc.providers.index("closedco")
+    assert base[k, p, 0] > 3e13  # capex has added capacity by then
+    np.testing.assert_array_equal(shocked[:k, p, 0], base[:k, p, 0])
+    np.testing.assert_allclose(shocked[k:, p, 0], 0.5 * base[k:, p, 0], rtol=1e-12)
+
+
+def test_a_first_release_before_the_start_keeps_its_cadence(full):
+    # Regression: a `first` date before the start used to wake the releases at the start
+    # and then every cadence from there, off the cadence, so none was ever due. Scenarios
+    # and inputs tables refuse such dates; the engine keeps the cadence all the same.
+    from dataclasses import replace
+
+    from simlab.engine import inputs_to_values, run_block
+
+    values = inputs_to_values(full, None, 0, 1)
+    path = "providers.openco.releases.first"
+    first = int(full.step_of_days(np.array([full.params[path].value]))[0])
+    every = round(full.params["providers.openco.releases.cadence"].value / full.dt)
+    # 28 months before the start: on the cadence, releases fall on steps 2, 8, 14, ...
+    before = full.times[0].astype("datetime64[M]") - np.timedelta64(28, "M")
+    days = np.array([before.astype("datetime64[D]").astype(np.int64)], dtype=np.float64)
+    k0 = int(full.step_of_days(days)[0])
+    assert k0 == -28 and first >= 0
+    moved = replace(values, values={**values.values, path: days})
+    quality = run_block(full, moved, paths=True).paths["quality"]
+    p = full.providers.index("openco")
+    jumps = set((np.flatnonzero(np.diff(quality[:, p, 0]) > 0) + 1).tolist())
+    due = {k for k in range(1, full.n_steps) if (k - k0) % every == 0}
+    assert due and due <= jumps  # every release on its cadence happened

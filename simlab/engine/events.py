@@ -58,7 +58,10 @@ class Timeline:
             every = np.maximum(1, np.rint(v[f"{base}.cadence"] / dt)).astype(np.int64)
             steps: set[int] = set()
             for f, e in np.unique(np.stack([first, every]), axis=1).T:
-                steps.update(range(max(int(f), 0), T, int(e)))
+                # A first release before the start keeps its cadence: the first step on
+                # it at or after the start (not the start itself).
+                f, e = int(f), int(e)
+                steps.update(range(f if f >= 0 else f + (-f + e - 1) // e * e, T, e))
             for step in steps:
                 due_at.setdefault(step, []).append(len(plans))
             plans.append((par.prov_index[name], prov.releases.mode, base, first, every))
@@ -221,10 +224,20 @@ class Timeline:
 
             return seg_shock
         p = par.prov_index[owner]
+        if name == "capacity":
+
+            def capacity_shock(mask: np.ndarray, step: int) -> None:
+                # The shock acts on the capacity in service at its date (the start's and
+                # capex's alike) and scales it from then on.
+                built = par.base_capacity[p, mask] + b.ledger.capex_capacity[step, p, mask]
+                in_service = built * b.ledger.capacity_factor[p, mask]
+                new = combine(in_service, mask)
+                b.ledger.capacity_factor[p, mask] = np.where(built > 0, new / built, 1.0)
+
+            return capacity_shock
         target = {
             "quality": b.quality,
             "cost": b.cost,
-            "capacity": par.base_capacity,
             "opex": b.opex_level,
         }.get(name)
 

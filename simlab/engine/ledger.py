@@ -85,6 +85,7 @@ class Ledger:
         self.capex_spend = np.zeros((T, P, B))
         self.capex_capacity = np.zeros((T, P, B))
         self.depreciation = np.zeros((P, B))  # over the horizon
+        self.capacity_factor = np.ones((P, B))  # capacity shocks, on capacity in service
         self._schedule_capex()
         # Time last, as IRR and payback read it: one strided column a step (6 ms a block
         # of 1,024; buffering steps into chunks measured no faster).
@@ -175,8 +176,11 @@ class Ledger:
             # A provider without `capacity` stays unlimited: its capex is then a cost only.
 
     def capacity(self, k: int) -> np.ndarray:
-        """Return the capacity in service at step ``k``, (P, B): start plus capex."""
-        return self.par.base_capacity + self.capex_capacity[k]
+        """Return the capacity in service at step ``k``, (P, B): start plus capex.
+
+        Times the factor of any capacity shock so far (1 without one).
+        """
+        return (self.par.base_capacity + self.capex_capacity[k]) * self.capacity_factor
 
     # ------------------------------------------------------------- flows
     def spend_on_training(self, p: int, amount: np.ndarray) -> None:

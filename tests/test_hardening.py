@@ -569,3 +569,9 @@ def test_6_a_quality_far_beyond_any_index_is_refused_at_load():
     doc["events"]["openco-release"]["quality"] = 1e9
     with pytest.raises(ScenarioError, match=r"openco-release.quality: must be in \[0, 1000\]"):
         load(doc)
+
+
+def test_6_a_quality_coefficient_far_beyond_any_fit_is_refused_at_load():
+    # Long fuzz profile at 6735ca2: beta_quality of 1e8 made the cash flow non-finite.
+    with pytest.raises(ScenarioError, match=r"beta_quality: must be in \[0, 10\]"):
+        load(edited(segments__consumer__beta_quality=1e8))

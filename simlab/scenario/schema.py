@@ -146,7 +146,8 @@ class Segment(_Model):
     elasticity: Annotated[Param, _bounded(0.0, 10.0)] = Field(default_factory=lambda: Param(0.0))
     """Price elasticity of the segment's volume, in [0, 10] (measured ones are below 3;
     beyond 10 the volume factor overflows within a few price changes)."""
-    beta_quality: NonNeg
+    beta_quality: Annotated[Param, _bounded(0.0, 10.0)]
+    """Utility per quality point, in [0, 10] (fitted ones are below 1)."""
     beta_price: NonNeg
     need: Quality
     kappa: Fraction = Field(default_factory=lambda: Param(0.2))

@@ -505,8 +505,7 @@ def test_18_a_market_with_no_provider_at_the_start_is_refused():
 
 
 def test_10_lhs_and_sobol_runs_are_bit_identical_across_block_sizes():
-    # The test scenario's group sums are exact at any block width; the catalog's wider
-    # groups are the engine's order-fixed reduction (issue 16 #10, not here).
+    # The catalog's baseline is held to the same in tests/test_engine.py.
     for sampler in ("lhs", "sobol"):
         runs = [
             simlab.run(UNCERTAIN, draws=32, seed=3, sampler=sampler, block_size=size)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simlab.engine.params import BlockParams
-from simlab.market import capex_schedule, growth_factor
+from simlab.market import capex_schedule, growth_factor, member_sums
 from simlab.scenario.load import Scenario
 from simlab.scenario.schema import CapexEvent
 
@@ -219,7 +219,7 @@ class Ledger:
             self.training += self.training_now
             self.training_now[:] = 0.0
             self.training_due = False
-        np.einsum("gp,pb->gb", self.groups, own, out=fcf[P:])
+        fcf[P:] = member_sums(self.groups, own)
         self.pv += fcf * self.discount[k]
         self.fcf[:, :, k] = fcf.T
         self._track_payback(k, fcf)
@@ -291,7 +291,9 @@ class Ledger:
         if self.prev_price is not None and self.prev_paid is not None:
             members = np.concatenate([np.eye(self.par.P), self.groups])  # (X, P)
             p0, p1, q0, q1 = self.prev_price, price, self.prev_paid, paid
-            sums = [members @ (a * b) for a, b in ((p1, q0), (p0, q0), (p1, q1), (p0, q1))]
+            sums = [
+                member_sums(members, a * b) for a, b in ((p1, q0), (p0, q0), (p1, q1), (p0, q1))
+            ]
             with np.errstate(divide="ignore", invalid="ignore"):
                 link = 0.5 * (np.log(sums[0] / sums[1]) + np.log(sums[2] / sums[3]))
             self.log_fisher += np.where(np.isfinite(link), link, 0.0)
@@ -309,7 +311,7 @@ class Ledger:
         P, G = self.par.P, self.groups
 
         def entities(per_provider: np.ndarray) -> np.ndarray:
-            return np.concatenate([per_provider, G @ per_provider])
+            return np.concatenate([per_provider, member_sums(G, per_provider)])
 
         paths = dict(self.rec_paths)
         if paths:

@@ -22,6 +22,7 @@ import numpy as np
 from simlab.engine.core import BlockRecord, group_matrix, year_index
 from simlab.engine.state import BlockValues
 from simlab.finance import irr
+from simlab.market import member_sums
 from simlab.scenario.load import Scenario
 
 __all__ = ["BlockMetrics", "group_matrix", "reduce_block", "year_matrix"]
@@ -78,7 +79,7 @@ def reduce_block(
     fcf = rec.fcf  # (B, X, T): providers then groups; the IRR step below adds to it
 
     initial_training = np.stack([values[f"providers.{p}.training_cost"] for p in provs])
-    training = rec.training + np.concatenate([initial_training, G @ initial_training])
+    training = rec.training + np.concatenate([initial_training, member_sums(G, initial_training)])
     revenue, capex = rec.revenue, rec.capex
     fcf_sum = fcf.sum(axis=-1).T  # (X, B)
 
@@ -103,9 +104,9 @@ def reduce_block(
     share_T, share_0 = rec.last["share"], rec.first["share"]
     q_T = rec.last["quality"]
     member = G.astype(bool)
-    g_share_T = G @ share_T
-    group_price_T = _safe_div(G @ (share_T * price_T), g_share_T)
-    group_price_0 = _safe_div(G @ (share_0 * price_0), G @ share_0)
+    g_share_T = member_sums(G, share_T)
+    group_price_T = _safe_div(member_sums(G, share_T * price_T), g_share_T)
+    group_price_0 = _safe_div(member_sums(G, share_0 * price_0), member_sums(G, share_0))
     table = {
         "revenue": revenue,
         "capex": capex,
@@ -140,7 +141,7 @@ def reduce_block(
     revenue_y = rec.yearly["revenue"]
 
     def gsum(a: np.ndarray) -> np.ndarray:  # (Y, P, B) -> (Y, G, B)
-        return np.einsum("gp,ypb->ygb", G, a)
+        return member_sums(G, a, axis=1)
 
     def byp(a: np.ndarray) -> np.ndarray:  # (Y, X, B) -> (B, Y, X), float32
         # Yearly metrics are most of what a run keeps per draw (~2.5 kB); float32 holds

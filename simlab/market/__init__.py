@@ -28,6 +28,7 @@ from simlab.market.choice import (
 )
 from simlab.market.pricing import best_response, blend, cost_plus, defend
 from simlab.market.quality import release_quality
+from simlab.market.sums import member_sums
 
 __all__ = [
     "NestedShares",
@@ -42,6 +43,7 @@ __all__ = [
     "defend",
     "growth_factor",
     "logit_shares",
+    "member_sums",
     "nested_logit",
     "own_price_elasticity",
     "potential",

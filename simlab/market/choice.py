@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simlab.market.sums import member_sums
+
 __all__ = [
     "NestedShares",
     "base_utility",
@@ -241,8 +243,8 @@ def nested_logit(
     top = np.max(z, axis=-2, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     e = np.exp(z - top)
-    member = (np.arange(n_nests)[:, None] == idx[None, :]).astype(np.float64)  # (N, P)
-    d = np.einsum("np,...pb->...nb", member, e)  # (..., N, B)
+    member = np.arange(n_nests)[:, None] == idx[None, :]  # (N, P)
+    d = member_sums(member, e, axis=-2)  # (..., N, B), in a fixed order
     with np.errstate(divide="ignore", invalid="ignore"):
         within = np.where(d[..., idx, :] > 0, e / d[..., idx, :], 0.0)
         log_d = np.log(d) + top  # -inf for an empty nest

@@ -149,14 +149,18 @@ def best_response(
         x_prev = np.clip(x0, low, high)
         h_prev = markup_step(x_prev) - x_prev
         x = x_prev + h_prev
+        done = np.zeros(x.shape, dtype=bool)
         for _ in range(max_iter):
             h = markup_step(x) - x
-            if np.all(np.abs(h) < tol):
+            # A draw stops at its own first converged iterate: its answer then does not
+            # depend on the other draws computed with it (any block size, same bits).
+            done |= np.abs(h) < tol
+            if done.all():
                 break
             denom = h - h_prev
             secant = x - h * (x - x_prev) / np.where(denom != 0, denom, 1.0)
             ok = (denom != 0) & np.isfinite(secant)
-            x_next = np.where(ok, secant, x + h)
+            x_next = np.clip(np.where(ok, secant, x + h), low, high)
             x_prev, h_prev = x, h
-            x = np.clip(x_next, low, high)
+            x = np.where(done, x, x_next)
     return np.exp(x)

@@ -34,6 +34,7 @@ from scipy.optimize import least_squares
 
 import simlab
 from simlab.elasticity import demand_at, elasticities
+from simlab.market import blend
 
 SCENARIO = Path(__file__).parents[1] / "scenarios" / "baseline-2025.toml"
 #: Annualised revenue at the start, USD (see each provider's xi line).
@@ -113,11 +114,10 @@ def residuals(sc: simlab.Scenario) -> np.ndarray:
 
 
 def _price(sc: simlab.Scenario) -> np.ndarray:
-    spec = sc.spec
-    w = spec.market.input_share.value
-    return np.array(
-        [w * p.price_in.value + (1 - w) * p.price_out.value for p in spec.providers.values()]
-    )
+    providers = sc.spec.providers.values()
+    price_in = [p.price_in.value for p in providers]
+    price_out = [p.price_out.value for p in providers]
+    return blend(price_in, price_out, sc.spec.market.input_share.value)
 
 
 def _consumer_revenue(sc: simlab.Scenario) -> float:

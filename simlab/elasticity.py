@@ -92,13 +92,9 @@ def demand_at(
     adoption = bass_cdf(block.bass_time, seg["bass_p"], seg["bass_q"])  # type: ignore[attr-defined]
     volume = block.volume(adoption, choice.inclusive)  # type: ignore[attr-defined]
     buyers = volume[:, None, :] * choice.shares
-    leak = np.where(par.is_seat[:, None], 0.0, seg["leakage"])[:, None, :] * par.open_column
-    tokens = buyers * par.tokens_per_seat[:, None, :] * (1.0 - leak)
-    revenue = (tokens * ~par.is_seat[:, None, None]).sum(axis=0) * price * 1e-6
-    if par.is_seat.any():
-        paying = buyers[par.is_seat] * (1.0 - seg["free_share"][par.is_seat][:, None, :])
-        revenue += np.nansum(paying * par.seat_price[par.is_seat], axis=0)
-    demand = pd.DataFrame(tokens[:, :, 0], index=sc.segments, columns=sc.providers)
+    bill = block.bill(buyers, price)  # type: ignore[attr-defined]
+    demand = pd.DataFrame(bill.on_own[:, :, 0], index=sc.segments, columns=sc.providers)
+    revenue = bill.billed
     return demand, pd.Series(revenue[:, 0], index=sc.providers, name="revenue")
 
 

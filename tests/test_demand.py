@@ -356,3 +356,65 @@ def test_revenue_share_paid_share_and_token_share_are_shares():
     for name in ("share", "revenue_share", "paid_share", "served_share"):
         total = res.metric(name, "all", 2030).item()
         assert total == pytest.approx(1.0, rel=1e-5), name
+
+
+# ------------------------------------------------------------------ whole-scenario relations
+
+
+def _scaled(node: object, factor: float) -> object:
+    """A figure (a number or a {value, dist, ...} table) times ``factor``."""
+    if isinstance(node, dict):
+        out = dict(node)
+        for key in ("value", "low", "mode", "high"):
+            if key in out:
+                out[key] = out[key] * factor
+        if "values" in out:
+            out["values"] = [v * factor for v in out["values"]]
+        return out
+    return node * factor  # type: ignore[operator]
+
+
+def test_a_change_of_currency_changes_no_quantity_and_scales_revenue():
+    # Every price and cost times 3 (list prices, serving costs, seat prices, self-hosting
+    # costs): utility shifts by -alpha ln 3 for every option alike, best-response and
+    # cost-plus prices scale with cost, the price index moves by the same factor at the
+    # start and later. So shares and tokens stay, and revenue is 3 times as large.
+    base = simlab.load_scenario("baseline-2025")
+    doc = copy.deepcopy(dict(base.document))
+    for prov in doc["providers"].values():
+        for key in ("price_in", "price_out", "cost"):
+            prov[key] = _scaled(prov[key], 3.0)
+    for seg in doc["segments"].values():
+        for name, price in seg.get("seat_price", {}).items():
+            seg["seat_price"][name] = _scaled(price, 3.0)
+        if "outside" in seg:
+            seg["outside"]["hosting_cost"] = _scaled(seg["outside"]["hosting_cost"], 3.0)
+    one, three = simulate(base), simulate(Scenario.from_dict(doc))
+    for year in (2026, 2030, 2035):
+        for name in ("share", "paid_share", "served_share", "seats", "paid_tokens"):
+            a, b = one.metric(name, "closed", year), three.metric(name, "closed", year)
+            np.testing.assert_allclose(b, a, rtol=1e-5, err_msg=name)  # float32 yearly
+        for who in ("openai", "deepseek", "qwen"):
+            a = one.metric("revenue_year", who, year).item()
+            assert three.metric("revenue_year", who, year).item() == pytest.approx(3 * a, rel=1e-5)
+            assert three.metric("paid_share", who, year).item() == pytest.approx(
+                one.metric("paid_share", who, year).item(), rel=1e-5
+            )
+    assert three.metric("fisher_index", "all").item() == pytest.approx(
+        one.metric("fisher_index", "all").item(), rel=1e-9
+    )
+
+
+def test_extending_the_horizon_changes_nothing_before_the_old_end():
+    # Nothing in the model looks ahead: the years both runs share are the same, bit for bit.
+    base = simlab.load_scenario("baseline-2025")
+    doc = copy.deepcopy(dict(base.document))
+    doc["end"] = "2037-11"
+    short, long = simulate(base), simulate(Scenario.from_dict(doc))
+    years = [y for y in short.metrics.year.values if y < 2035]
+    for name in ("share", "paid_share", "price", "quality", "revenue_year", "seats"):
+        np.testing.assert_array_equal(
+            short.metrics[name].sel(year=years).values,
+            long.metrics[name].sel(year=years).values,
+            err_msg=name,
+        )

@@ -15,6 +15,8 @@ formula. State arrays have the draw axis last (see :mod:`simlab.engine.state`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from simlab.engine.clock import run_processes
@@ -43,6 +45,19 @@ from simlab.scenario.load import Scenario
 from simlab.scenario.schema import EntryEvent
 
 __all__ = ["BlockRecord", "group_matrix", "run_block", "year_index"]
+
+
+@dataclass
+class Bill:
+    """What a month of buyers comes to, per provider (see :meth:`_Block.bill`)."""
+
+    per_seat: np.ndarray  # (S, B) tokens per buyer: 1 (token segments) or per seat
+    tokens: np.ndarray  # (S, P, B) every token of each model
+    on_own: np.ndarray  # (S, P, B) the tokens its provider serves itself
+    paid: np.ndarray  # (P, B) paid API tokens
+    load: np.ndarray  # (P, B) tokens the provider must serve
+    billed: np.ndarray  # (P, B) USD a month
+    seats: np.ndarray  # (P, B) paying seats
 
 
 class _Block:
@@ -231,23 +246,8 @@ class _Block:
         adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
         demanded = self.volume(adoption, choice.inclusive)  # (S, B) tokens or seats
         buyers = demanded[:, None, :] * self.shares  # (S, P, B)
-        per_seat = np.where(par.is_seat[:, None], par.tokens_per_seat * self.intensity, 1.0)
-        tokens = buyers * per_seat[:, None, :]  # every token of each model
-        # Open-weight tokens that third parties serve (token segments only) earn nothing.
-        on_own = tokens * self.keep  # tokens the provider serves itself
-        if len(self.seat_seg):
-            paid = on_own[self.token_seg].sum(axis=0)  # paid API tokens, (P, B)
-            load = on_own.sum(axis=0)  # tokens the provider must serve, (P, B)
-        else:
-            paid = on_own.sum(axis=0)
-            load = paid
-        billed = paid * price * 1e-6  # USD per month from tokens
-        seats = np.zeros_like(paid)
-        if len(self.seat_seg):
-            free = seg["free_share"][self.seat_seg][:, None, :]
-            paying = buyers[self.seat_seg] * (1.0 - free)
-            seats = paying.sum(axis=0)
-            billed += (paying * self.seat_price_or_0).sum(axis=0)
+        bill = self.bill(buyers, price)
+        tokens, paid, load, seats = bill.tokens, bill.paid, bill.load, bill.seats
         all_tokens = tokens.sum(axis=(0, 1))
         share = tokens.sum(axis=0)
         share /= np.where(all_tokens > 0, all_tokens, 1.0)
@@ -256,7 +256,7 @@ class _Block:
         # Revenue per token served: what the provider's own demand pays per token it loads;
         # tokens taken over from a provider at capacity pay the taker's rate.
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(load > 0, billed / np.where(load > 0, load, 1.0), 0.0)
+            rate = np.where(load > 0, bill.billed / np.where(load > 0, load, 1.0), 0.0)
         revenue = self.ledger.book(k, served, rate, self.cost, self.opex_level)
         self.ledger.record(k, share, price, self.quality, revenue, paid, served, seats)
         if self.paths:
@@ -279,13 +279,40 @@ class _Block:
         # Advance what moves with time to the next step.
         self.last_share = share
         self.last_price = price
-        self.last_tokens = demanded * per_seat  # (S, B) buyers' tokens
+        self.last_tokens = demanded * bill.per_seat  # (S, B) buyers' tokens
         self.bass_time += par.dt
         self.level *= self.level_factor
         self.intensity *= self.intensity_factor
         self.outside_log_decline += par.dt * np.log1p(-par.outside_cost_decline)
         self.cost *= self.cost_factor
         self.opex_level *= self.opex_factor
+
+    def bill(self, buyers: np.ndarray, price: np.ndarray) -> Bill:
+        """Turn buyers (S, P, B) into tokens, paid tokens, seats and money (a month's worth).
+
+        See docs/model.md, "Billing": token segments pay ``price`` per million of the
+        tokens a provider serves itself; seat segments pay the seat price for their
+        paying seats; every seat uses ``tokens_per_seat`` times the intensity.
+        """
+        par = self.par
+        per_seat = np.where(par.is_seat[:, None], par.tokens_per_seat * self.intensity, 1.0)
+        tokens = buyers * per_seat[:, None, :]  # every token of each model
+        # Open-weight tokens that third parties serve (token segments only) earn nothing.
+        on_own = tokens * self.keep  # tokens the provider serves itself
+        if len(self.seat_seg):
+            paid = on_own[self.token_seg].sum(axis=0)  # paid API tokens, (P, B)
+            load = on_own.sum(axis=0)  # tokens the provider must serve, (P, B)
+        else:
+            paid = on_own.sum(axis=0)
+            load = paid
+        billed = paid * price * 1e-6  # USD per month from tokens
+        seats = np.zeros_like(paid)
+        if len(self.seat_seg):
+            free = par.seg["free_share"][self.seat_seg][:, None, :]
+            paying = buyers[self.seat_seg] * (1.0 - free)
+            seats = paying.sum(axis=0)
+            billed += (paying * self.seat_price_or_0).sum(axis=0)
+        return Bill(per_seat, tokens, on_own, paid, load, billed, seats)
 
     def _start(self, choice: NestedShares) -> None:
         """Start shares at the target, or at the observed ``share0`` where stated."""

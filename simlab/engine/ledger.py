@@ -289,10 +289,11 @@ class Ledger:
         whose sums are zero (no paid tokens) counts as 1.
         """
         if self.prev_price is not None and self.prev_paid is not None:
-            members = np.concatenate([np.eye(self.par.P), self.groups])  # (X, P)
             p0, p1, q0, q1 = self.prev_price, price, self.prev_paid, paid
+            # A provider's own sums are its products; groups add their members'.
             sums = [
-                member_sums(members, a * b) for a, b in ((p1, q0), (p0, q0), (p1, q1), (p0, q1))
+                np.concatenate([ab, member_sums(self.groups, ab)])
+                for ab in (p1 * q0, p0 * q0, p1 * q1, p0 * q1)
             ]
             with np.errstate(divide="ignore", invalid="ignore"):
                 link = 0.5 * (np.log(sums[0] / sums[1]) + np.log(sums[2] / sums[3]))

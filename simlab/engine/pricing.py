@@ -161,24 +161,22 @@ class PricingRules:
         price = b.blended()
         base = b.base_utility[t]  # (T, P, B)
         lam, nest_of = par.lam, par.nest_of
-        z = np.multiply(-alpha[:, None, :], np.log(price)[None])
-        z += base
-        z /= lam[nest_of]  # u / λ of its nest, (T, P, B)
-        n_nests = len(lam)
-        member = nest_of[None, :] == np.arange(n_nests)[:, None]  # (N, P)
+        # The rivals' side of each responder's choice problem, read off the nested logit
+        # at the current prices (no second copy of its sums): with IV_n = ln σ_n + ln Σ
+        # (Σ the denominator, outside option included), ln D_n = IV_n / λ_n.
+        choice = b.choose(b.log_prices(price))
+        n_r = nest_of[rs]
         with np.errstate(divide="ignore", invalid="ignore"):
-            # Each nest's sum of exp(u / λ), shifted by its largest member.
-            top = np.stack([_max_or_zero(z[:, member[m], :]) for m in range(n_nests)], axis=1)
-            e = np.exp(z - top[:, nest_of, :])  # (T, P, B)
-            d = np.stack([e[:, member[m], :].sum(axis=1) for m in range(n_nests)], axis=1)
-            iv = lam[None] * (np.log(d) + top)  # (T, N, B)
-            # The rivals in each responder's nest: the nest's sum less its own term
-            # (clipped at 0: where it alone fills the nest, its rivals weigh nothing).
-            n_r = nest_of[rs]
-            rest = np.maximum(d[:, n_r, :] - e[:, rs, :], 0.0).transpose(1, 0, 2)  # (R, T, B)
-            log_rivals = np.log(rest) + top[:, n_r, :].transpose(1, 0, 2)
-            others = np.arange(n_nests)[None, :] != n_r[:, None]  # (R, N)
-            log_other = _logsumexp(np.where(others[:, None, :, None], iv[None], -np.inf), axis=2)
+            log_total = choice.inclusive - np.log1p(-choice.outside)  # (S, B)
+            iv = np.log(choice.nests) + log_total[:, None, :]  # (S, N, B)
+            iv_r = iv[t][:, n_r, :].transpose(1, 0, 2)  # (R, T, B)
+            # The rivals in each responder's nest: its nest's sum less its own term
+            # (where it alone fills the nest, its rivals weigh nothing: -inf).
+            within = np.minimum(choice.within[t][:, rs, :], 1.0).transpose(1, 0, 2)
+            log_rivals = iv_r / lam[n_r][:, None, :] + np.log1p(-within)
+            # The other nests: the inside sum less this nest's term.
+            inclusive = choice.inclusive[t][None]
+            log_other = inclusive + np.log1p(-np.minimum(np.exp(iv_r - inclusive), 1.0))
         outside = b.outside_utility()
         log_out = outside[t] if outside is not None else np.full(alpha.shape, -np.inf)
         adoption = bass_cdf(b.bass_time[t], seg["bass_p"][t], seg["bass_q"][t])
@@ -206,23 +204,3 @@ class PricingRules:
         factor = np.where(act, new / price[rs], 1.0)
         b.price_in[rs] *= factor
         b.price_out[rs] *= factor
-
-
-def _max_or_zero(x: np.ndarray) -> np.ndarray:
-    """Return the largest finite value along axis 1 (0 where there is none): a safe shift."""
-    if x.shape[1] == 0:
-        return np.zeros((x.shape[0], x.shape[2]))
-    top = x.max(axis=1)
-    return np.where(np.isfinite(top), top, 0.0)
-
-
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    """``ln Σ exp(x)`` along ``axis``, ``-inf`` for an empty or all ``-inf`` slice."""
-    if x.shape[axis] == 0:
-        shape = list(x.shape)
-        del shape[axis]
-        return np.full(shape, -np.inf)
-    top = np.max(x, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))

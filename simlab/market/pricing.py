@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simlab.market.choice import own_price_elasticity
+
 __all__ = ["best_response", "blend", "cost_plus", "defend"]
 
 Array = NDArray[np.float64]
@@ -138,7 +140,7 @@ def best_response(
         inside_share = nest / inside * within
         share = nest / (inside + outside) * within
         demand = base * inside**scale * share
-        eta = -a * (inv - (inv - 1.0) * within - share) - eps * inside_share
+        eta = own_price_elasticity(a, lm, within, share, inside_share, eps)
         weight = demand.sum(axis=-2)
         eta_bar = (demand * eta).sum(axis=-2) / np.where(weight > 0, weight, 1.0)
         m = np.where(eta_bar < -1.0, -1.0 / eta_bar, np.nan)

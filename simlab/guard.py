@@ -34,6 +34,7 @@ MAY_BE_NAN = frozenset(
         "quality",
         "quality_final",
         "unmet_share",
+        "valuation",  # no terminal value where r <= g (allowed with finance.terminal_value off)
     }
 )
 

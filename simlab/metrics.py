@@ -121,7 +121,9 @@ _ROWS = (
     Metric("model_roi", "1", _PG, _SUMMED, "ratio of sums over the horizon",
            "revenue per dollar of training", "ratio"),
     Metric("valuation", "USD", _PG, "sum", "discounted sum plus the terminal value, always",
-           "PV of fcf plus PV of the terminal value (an enterprise value)", "usd"),
+           "PV of fcf plus PV of the terminal value (an enterprise value); NaN where the "
+           "discount rate <= terminal growth (allowed only with the terminal value off)",
+           "usd"),
     Metric("share_final", "share", _PG, "sum", "value at the last step",
            "share of all tokens at the last step", "percent", headline=True),
     Metric("price_final", "USD per million tokens", _PG, "share-weighted mean",

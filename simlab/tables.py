@@ -110,6 +110,7 @@ def ordered_values(
         "capex_coverage": "no capex",
         "model_roi": "no training cost",
         "irr": "no IRR exists",
+        "valuation": "discount rate <= terminal growth: no terminal value",
     }.get(name, "no value")
     return values, f"{k} of {n} draws have no value ({why}) and are left out of the statistics"
 

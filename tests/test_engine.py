@@ -538,3 +538,87 @@ def test_the_baseline_is_bit_identical_across_block_sizes(sampler):
             np.testing.assert_array_equal(
                 runs[0].metrics[name].values, other.metrics[name].values, err_msg=str(name)
             )
+
+
+# --- issue 11: a date past the horizon in some draws; the terminal value in inputs tables --
+def _past_end_scenario() -> Scenario:
+    """full.toml (2025-01 to 2028-01) with entry, release and capex dates that can fall past
+    the end."""
+    doc = copy.deepcopy(load_scenario(FULL).document)
+    doc.pop("extends", None)
+    for key in ("newco-entry", "openco-release", "closedco-capex"):
+        doc["events"][key]["date"] = {
+            "dist": "uniform_date",
+            "low": "2025-03-01",
+            "high": "2029-12-31",
+            "assumption": "test",
+        }
+    return Scenario.from_dict(doc, origin="past-end.toml")
+
+
+def test_an_event_dated_past_the_horizon_does_not_happen_in_that_draw():
+    sc = _past_end_scenario()
+    dates = pd.to_datetime(["2026-06-01", "2028-03-01", "2029-12-31"])
+    inputs = pd.DataFrame(
+        {f"events.{k}.date": dates for k in ("newco-entry", "openco-release", "closedco-capex")}
+    )
+    res = simulate(sc, inputs)
+    inside, past = 0, [1, 2]
+    # entry: newco serves nothing where it never enters
+    assert res.metrics.revenue.sel(provider="newco")[inside] > 0
+    assert (res.metrics.revenue.sel(provider="newco")[past] == 0).all()
+    # release: openco's scheduled release changes its quality only where it happens
+    quality = res.metrics.quality_final.sel(provider="openco").to_numpy()
+    assert quality[1] == quality[2] != quality[inside]
+    # capex: closedco spends nothing where the tranche falls past the end
+    assert res.metrics.capex.sel(provider="closedco")[inside] > 0
+    assert (res.metrics.capex.sel(provider="closedco")[past] == 0).all()
+    # a draw past the end is the scenario without these events
+    doc = copy.deepcopy(sc.document)
+    for key in ("newco-entry", "openco-release", "closedco-capex"):
+        del doc["events"][key]
+    doc["events"]["newco-exit"] = {"type": "exit", "provider": ["newco"], "date": "2025-01"}
+    without = simulate(Scenario.from_dict(doc, origin="without.toml"))
+    for name in ("revenue", "npv", "share_final", "quality_final"):
+        for row in past:
+            np.testing.assert_allclose(
+                res.metrics[name][row].to_numpy(), without.metrics[name][0].to_numpy(), rtol=1e-12
+            )
+
+
+def test_an_inputs_date_past_the_end_needs_a_distribution_that_reaches_there(full):
+    column = {"events.newco-entry.date": pd.to_datetime(["2026-01-01", "2028-03-01"])}
+    with pytest.raises(ScenarioError, match=r"row 1: date 2028-03-01 is outside the horizon"):
+        simulate(full, pd.DataFrame(column))  # full.toml fixes the entry date
+    simulate(_past_end_scenario(), pd.DataFrame(column))  # its distribution reaches 2029
+    with pytest.raises(ScenarioError, match=r"row 0: date 2024-12-01 .* on or after the start"):
+        simulate(_past_end_scenario(), pd.DataFrame({"events.newco-entry.date": ["2024-12-01"]}))
+
+
+@pytest.mark.parametrize(
+    ("columns", "fragment"),
+    [
+        ({"finance.discount_rate": [0.1, 0.02]}, r"row 1: finance.terminal_growth = 0.02 \(the"),
+        ({"finance.terminal_growth": [0.0, 0.3]}, r"row 1: finance.terminal_growth = 0.3 and"),
+        (
+            {"finance.discount_rate": [0.1, 0.05], "finance.terminal_growth": [0.02, 0.0495]},
+            r"row 1: finance.terminal_growth = 0.0495 and finance.discount_rate = 0.05 give",
+        ),
+    ],
+)
+def test_an_inputs_table_with_rate_at_or_below_growth_is_refused(full, columns, fragment):
+    with pytest.raises(ScenarioError, match=fragment) as info:
+        simulate(full, pd.DataFrame(columns))
+    assert "finance.terminal_value = false" in str(info.value)
+
+
+def test_an_inputs_table_may_set_any_rate_without_the_terminal_value(full):
+    doc = copy.deepcopy(full.document)
+    doc["finance"]["terminal_value"] = False
+    sc = Scenario.from_dict(doc, origin="no-tv.toml")
+    table = pd.DataFrame({"finance.discount_rate": [0.1, 0.01], "finance.terminal_growth": 0.03})
+    res = simulate(sc, table)
+    assert np.isfinite(res.metrics.npv).all()
+    # valuation always adds a terminal value: it has none where r <= g
+    assert np.isfinite(res.metrics.valuation[0]).all()
+    assert np.isnan(res.metrics.valuation[1]).all()

@@ -301,3 +301,67 @@ def test_with_values_takes_numpy_scalars_and_keeps_the_source():
     edited_sc = sc.with_values({"providers.openco.price_in": np.float32(0.5)})
     assert edited_sc.params["providers.openco.price_in"].value == pytest.approx(0.5)
     assert edited_sc.params["providers.openco.price_in"].source == "S"
+
+
+# --- issue 11: the terminal value needs rate > growth in every draw; dates past the end ----
+TV_REFUSED = r"finance.terminal_growth: reaches .* below finance.discount_rate, whose lowest"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"finance__discount_rate": 0.02, "finance__terminal_growth": 0.02},  # r = g
+        {"finance__discount_rate": 0.03, "finance__terminal_growth": 0.05},  # r < g
+        {  # a rate whose distribution reaches the growth
+            "finance__discount_rate": {"dist": "uniform", "low": 0.02, "high": 0.12},
+            "finance__terminal_growth": 0.03,
+        },
+        {  # a growth whose distribution reaches the rate
+            "finance__terminal_growth": {"dist": "triangular", "low": 0, "mode": 0.02, "high": 0.1},
+        },
+    ],
+)
+def test_a_terminal_value_with_rate_at_or_below_growth_is_refused_at_load(changes):
+    with pytest.raises(ScenarioError, match=TV_REFUSED) as info:
+        load(edited(**changes))
+    assert "finance.terminal_value = false" in str(info.value)
+
+
+def test_the_refusal_names_both_ranges_and_lifts_without_the_terminal_value():
+    changes = {
+        "finance__discount_rate": {"dist": "uniform", "low": 0.02, "high": 0.12},
+        "finance__terminal_growth": 0.03,
+    }
+    with pytest.raises(ScenarioError, match=r"discount_rate = 0.02 to 0.12 over its draws"):
+        load(edited(**changes))
+    sc = load(edited(**changes, finance__terminal_value=False))
+    assert not sc.terminal_value_refused(0.02, 0.03)
+
+
+def _uniform_date(low, high):
+    return {"dist": "uniform_date", "low": low, "high": high, "assumption": "test"}
+
+
+def test_a_date_past_the_end_in_some_draws_is_allowed():
+    # full.toml runs 2025-01 to 2028-01 (end exclusive).
+    sc = load(edited(**{"events__newco-entry__date": _uniform_date("2027-01-01", "2029-12-31")}))
+    assert sc.past_end_allowed("events.newco-entry.date")
+    # and a release cadence's first date too
+    doc = edited()
+    doc["providers"]["follower"]["releases"]["first"] = _uniform_date("2026-01-01", "2030-01-01")
+    assert load(doc).past_end_allowed("providers.follower.releases.first")
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["2028-01", "2031-06", _uniform_date("2028-02-01", "2029-01-01")],
+)
+def test_a_date_past_the_end_in_every_draw_is_refused(date):
+    with pytest.raises(ScenarioError, match=r"newco-entry.date: .* in every draw, so the event"):
+        load(edited(**{"events__newco-entry__date": date}))
+
+
+def test_a_date_before_the_start_is_still_refused():
+    date = _uniform_date("2024-06-01", "2025-06-01")
+    with pytest.raises(ScenarioError, match=r"outside the horizon .*: before its start"):
+        load(edited(**{"events__newco-entry__date": date}))

@@ -384,3 +384,47 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):
     assert err.count("\n") == 1 and err.startswith("simlab")
     assert "error:" in err
     assert message in err
+
+
+# --- issue 11: sweeps refuse rate <= growth with the terminal value; dates past the end ----
+@pytest.mark.parametrize(
+    ("grid", "fragment"),
+    [
+        (
+            {"finance.terminal_growth": [0.0, 0.06]},  # the rate is drawn from 0.06 to 0.14
+            r"sweep: the sweep value 0.06 of finance.terminal_growth and "
+            r"finance.discount_rate = 0.06 \(the scenario's lowest\) give no terminal value",
+        ),
+        (
+            {"finance.discount_rate": [0.1, 0.02]},  # the growth is fixed at 0.02
+            r"finance.terminal_growth = 0.02 \(the scenario's highest\) and the sweep value 0.02",
+        ),
+        (
+            {"finance.discount_rate": [0.05, 0.1], "finance.terminal_growth": [0.0, 0.05]},
+            r"the sweep value 0.05 of finance.terminal_growth and the sweep value 0.05 of",
+        ),
+    ],
+)
+def test_a_sweep_with_rate_at_or_below_growth_is_refused(sc, grid, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        sweep(sc, grid, "npv", draws=2)
+
+
+def test_a_sweep_date_past_the_end_where_the_distribution_reaches_there(sc):
+    # sensitivity.toml runs to 2028-01; newco's entry is drawn within 2025
+    with pytest.raises(ScenarioError, match=r"sweep value 2028-06-01 .* allowed: inside the"):
+        sweep(sc, {"events.newco-entry.date": ["2025-06", "2028-06"]}, "revenue", draws=2)
+    late = sc.with_values(
+        {
+            "events.newco-entry.date": {
+                "dist": "uniform_date",
+                "low": "2025-03",
+                "high": "2029-01",
+                "assumption": "test",
+            }
+        }
+    )
+    da = sweep(late, {"events.newco-entry.date": ["2025-06", "2028-06"]}, "revenue",
+               provider="newco", draws=2, statistic="mean")  # fmt: skip
+    assert da.to_numpy()[0] > 0
+    assert da.to_numpy()[1] == 0  # never enters: no revenue

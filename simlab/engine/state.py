@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simlab.errors import ScenarioError
-from simlab.scenario.load import Scenario
+from simlab.scenario.load import TV_GROWTH, TV_RATE, Scenario
 from simlab.scenario.params import Bounds
 
 __all__ = ["BlockValues", "inputs_to_values", "validate_inputs"]
@@ -101,12 +101,13 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
             if stamps.isna().any():
                 row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
                 raise ScenarioError(f"inputs[{path!r}]: row {row}: missing date")
-            outside = scenario.outside_horizon(values)
+            outside = scenario.misplaced_dates(path, values)
             if outside.any():
                 row = int(np.flatnonzero(outside)[0])
                 raise ScenarioError(
                     f"inputs[{path!r}]: row {row}: date {str(stamps.iloc[row])[:10]} is outside "
-                    f"the horizon {scenario.spec.start} to {scenario.spec.end} (end exclusive)"
+                    f"the horizon {scenario.spec.start} to {scenario.spec.end} (end exclusive); "
+                    f"allowed: {scenario.date_rule(path)}"
                 )
         else:
             try:
@@ -129,7 +130,31 @@ def validate_inputs(scenario: Scenario, inputs: pd.DataFrame) -> pd.DataFrame:
                     f"got {float(values[row])!r}"
                 )
         out[path] = values
+    _check_terminal_value(scenario, out)
     return pd.DataFrame(out, index=pd.RangeIndex(len(inputs), name="draw"))
+
+
+def _check_terminal_value(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> None:
+    """Refuse a row whose discount rate and terminal growth give no terminal value."""
+    if TV_RATE not in columns and TV_GROWTH not in columns:
+        return
+    params = scenario.params
+    rate = columns.get(TV_RATE, np.asarray(params[TV_RATE].value))
+    growth = columns.get(TV_GROWTH, np.asarray(params[TV_GROWTH].value))
+    refused = scenario.terminal_value_refused(rate, growth)
+    if refused.any():
+        row = int(np.flatnonzero(refused)[0])
+        rate, growth = np.broadcast_arrays(rate, growth)
+
+        def shown(path: str, value: float) -> str:
+            whence = "" if path in columns else " (the scenario's value)"
+            return f"{path} = {value:g}{whence}"
+
+        raise ScenarioError(
+            f"inputs: row {row}: {shown(TV_GROWTH, float(growth[row]))} and "
+            f"{shown(TV_RATE, float(rate[row]))} give no terminal value "
+            f"({int(refused.sum())} row(s) in all): {scenario.terminal_value_rule()}"
+        )
 
 
 def inputs_to_values(

@@ -89,6 +89,8 @@ MAX_STEPS = 5000
 #: Terminal growth must stay this far below the lowest discount rate (1/gap bounds the
 #: terminal value's multiple of the last cash flow: 1,000 at 0.001).
 MIN_RATE_GAP = 0.001
+#: The parameter paths of the terminal value's discount rate and growth.
+TV_RATE, TV_GROWTH = "finance.discount_rate", "finance.terminal_growth"
 
 _STEP_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 _STEP_YEARS = {"week": 7.0 / 365.25, "month": 1.0 / 12.0, "quarter": 0.25}
@@ -466,6 +468,40 @@ class Scenario:
         days = np.asarray(days, dtype=np.float64)
         return np.asarray((days < _days(self.start_date)) | (days >= _days(self.end_date)))
 
+    def past_end_allowed(self, path: str) -> bool:
+        """Whether a date parameter may fall past the horizon (its event then does not happen).
+
+        True where the parameter's distribution reaches past the end (``end`` or later):
+        the scenario itself then produces draws in which the event does not happen, so an
+        inputs table or a sweep may hold such dates too. A date the scenario fixes must
+        fall inside the horizon.
+        """
+        param = self.params.get(path)
+        if param is None or param.dist is None:
+            return False
+        return bool(param.dist.support()[1] >= _days(self.end_date))
+
+    def misplaced_dates(self, path: str, days: np.ndarray) -> np.ndarray:
+        """Return which values of a date parameter are not allowed (see :meth:`date_rule`)."""
+        days = np.asarray(days, dtype=np.float64)
+        before = days < _days(self.start_date)
+        if self.past_end_allowed(path):
+            return np.asarray(before)
+        return np.asarray(before | (days >= _days(self.end_date)))
+
+    def date_rule(self, path: str) -> str:
+        """Return the dates a date parameter may take, as text for error messages."""
+        horizon = f"the horizon {self.spec.start} to {self.spec.end} (end exclusive)"
+        if self.past_end_allowed(path):
+            return (
+                f"on or after the start {self.spec.start} (a date at or past the end "
+                f"{self.spec.end} means the event does not happen in that draw)"
+            )
+        return (
+            f"inside {horizon}; a date past the end is allowed only where the scenario's "
+            f"distribution of {path} reaches past the end"
+        )
+
     def step_of_days(self, days: np.ndarray) -> np.ndarray:
         """Map dates (float days since 1970-01-01) to the index of the step containing them.
 
@@ -724,17 +760,31 @@ class Scenario:
         return ScenarioError(f"{self.origin}: {path}: {message}")
 
     def _check_date(self, path: str, param: Param) -> None:
+        """Refuse a date before the start, or past the end in every draw.
+
+        A distribution that reaches past the end is allowed: in the draws past the end the
+        event does not happen (the engine skips it). A date past the end in every draw is
+        refused: the event could never happen, which is more likely a typo than intended.
+        """
         lo, hi = _days(self.start_date), _days(self.end_date)
         ends = [param.value]
         if param.dist is not None:
             ends.extend(param.dist.support())
-        for day in ends:
-            if not (lo <= day < hi):
-                raise self._fail(
-                    path,
-                    f"date {days_to_date(day).isoformat()} is outside the horizon "
-                    f"{self.spec.start} to {self.spec.end} (end exclusive)",
-                )
+        horizon = f"the horizon {self.spec.start} to {self.spec.end} (end exclusive)"
+        if min(ends) < lo:
+            raise self._fail(
+                path,
+                f"date {days_to_date(min(ends)).isoformat()} is outside {horizon}: before its "
+                "start",
+            )
+        if min(ends) >= hi:
+            raise self._fail(
+                path,
+                f"date {days_to_date(min(ends)).isoformat()} is outside {horizon} in every "
+                "draw, so the event would never happen; remove the event, or give the date a "
+                "distribution that reaches into the horizon (a date past the end in some "
+                "draws means the event does not happen in those draws)",
+            )
 
     def _check_references(self) -> None:
         spec = self.spec
@@ -877,23 +927,64 @@ class Scenario:
                 except ScenarioError as exc:
                     raise self._fail(f"claims.{key}.expr", str(exc)) from None
 
+    def value_range(self, path: str) -> tuple[float, float]:
+        """Return the lowest and highest values a parameter takes in any draw.
+
+        Its point value and, when uncertain, its distribution's support.
+        """
+        param = self.params[path]
+        ends = [param.value, *(param.dist.support() if param.dist is not None else ())]
+        return min(ends), max(ends)
+
+    def terminal_value_refused(self, rate: np.ndarray, growth: np.ndarray) -> np.ndarray:
+        """Return where a discount rate and a terminal growth give no terminal value.
+
+        The terminal value divides by ``rate - growth``: with the terminal value on
+        (``finance.terminal_value``), ``growth`` must stay at least :data:`MIN_RATE_GAP`
+        below ``rate``. Always False with the terminal value off.
+
+        Parameters
+        ----------
+        rate, growth : numpy.ndarray
+            Yearly ``finance.discount_rate`` and ``finance.terminal_growth`` values that
+            broadcast together (e.g. one pair per draw).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            The broadcast shape of the two.
+        """
+        rate, growth = np.broadcast_arrays(np.asarray(rate, float), np.asarray(growth, float))
+        if not self.spec.finance.terminal_value:
+            return np.zeros(rate.shape, dtype=bool)
+        return np.asarray(~(growth + MIN_RATE_GAP <= rate))
+
+    def terminal_value_rule(self) -> str:
+        """Return what :meth:`terminal_value_refused` allows, as text for error messages."""
+        return (
+            f"with the terminal value on, {TV_GROWTH} must stay at least {MIN_RATE_GAP:g} "
+            f"below {TV_RATE} in every draw (the terminal value divides by rate - growth); "
+            f"lower the growth, raise the rate, or set finance.terminal_value = false"
+        )
+
     def _check_terminal_growth(self) -> None:
         """Terminal growth must stay below every discount rate the scenario can draw."""
-        finance = self.spec.finance
-        if not finance.terminal_value:
+        if not self.spec.finance.terminal_value:
             return
-        rate, growth = finance.discount_rate, finance.terminal_growth
-        lowest_rate = min([rate.value, *(rate.dist.support() if rate.dist is not None else ())])
-        highest_growth = max(
-            [growth.value, *(growth.dist.support() if growth.dist is not None else ())]
-        )
-        if not highest_growth + MIN_RATE_GAP <= lowest_rate:
+        rate_low, rate_high = self.value_range(TV_RATE)
+        growth_low, growth_high = self.value_range(TV_GROWTH)
+        if self.terminal_value_refused(np.array(rate_low), np.array(growth_high)):
+
+            def shown(low: float, high: float) -> str:
+                return f"{low:g}" if low == high else f"{low:g} to {high:g} over its draws"
+
             raise self._fail(
-                "finance.terminal_growth",
-                f"reaches {highest_growth:g}, which must stay at least {MIN_RATE_GAP:g} below "
-                f"finance.discount_rate, whose lowest value is {lowest_rate:g} (the terminal "
-                "value divides by rate - growth); lower the growth or raise the rate, or set "
-                "finance.terminal_value = false",
+                TV_GROWTH,
+                f"reaches {growth_high:g}, which must stay at least {MIN_RATE_GAP:g} below "
+                f"{TV_RATE}, whose lowest value is {rate_low:g} ({TV_GROWTH} = "
+                f"{shown(growth_low, growth_high)}, {TV_RATE} = {shown(rate_low, rate_high)}; "
+                "the terminal value divides by rate - growth); lower the growth or raise the "
+                "rate, or set finance.terminal_value = false",
             )
 
     def _check_follow_chain(self, name: str) -> None:

@@ -14,7 +14,7 @@ from simlab._args import names_arg
 from simlab.errors import ScenarioError
 from simlab.progress import with_progress
 from simlab.resources import check_memory
-from simlab.scenario.load import Scenario
+from simlab.scenario.load import TV_GROWTH, TV_RATE, Scenario
 from simlab.scenario.overrides import check_live
 from simlab.sensitivity._common import (
     _attrs,
@@ -55,12 +55,12 @@ def _grid_values(scenario: Scenario, path: object, values: object) -> np.ndarray
         if stamps.isna().any():
             raise ScenarioError(f"sweep values of {path!r} hold a missing date")
         days = stamps.to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.float64)
-        outside = scenario.outside_horizon(days)
+        outside = scenario.misplaced_dates(path, days)
         if outside.any():
             raise ScenarioError(
                 f"sweep value {str(stamps[int(np.flatnonzero(outside)[0])])[:10]} of {path!r} "
                 f"is outside the horizon {scenario.spec.start} to {scenario.spec.end} "
-                "(end exclusive): that event would never happen"
+                f"(end exclusive); allowed: {scenario.date_rule(path)}"
             )
         return stamps.to_numpy(dtype="datetime64[ns]")
     try:
@@ -75,6 +75,32 @@ def _grid_values(scenario: Scenario, path: object, values: object) -> np.ndarray
                 f"sweep value of {path!r} must be {param.bounds.describe()}, got {float(value)!r}"
             )
     return array
+
+
+def _check_terminal_value(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> None:
+    """Refuse a grid whose discount rate and terminal growth can give no terminal value.
+
+    Every grid point runs every base draw, so the lowest swept (or drawn) discount rate
+    meets the highest swept (or drawn) terminal growth.
+    """
+    if TV_RATE not in axes and TV_GROWTH not in axes:
+        return
+
+    def extreme(path: str, high: bool) -> tuple[float, str]:
+        if path in axes:
+            value = float(np.max(axes[path]) if high else np.min(axes[path]))
+            return value, f"the sweep value {value:g} of {path}"
+        low_value, high_value = scenario.value_range(path)
+        value = high_value if high else low_value
+        return value, f"{path} = {value:g} (the scenario's {'highest' if high else 'lowest'})"
+
+    rate, rate_text = extreme(TV_RATE, high=False)
+    growth, growth_text = extreme(TV_GROWTH, high=True)
+    if scenario.terminal_value_refused(np.array(rate), np.array(growth)):
+        raise ScenarioError(
+            f"sweep: {growth_text} and {rate_text} give no terminal value: "
+            f"{scenario.terminal_value_rule()}"
+        )
 
 
 @with_progress
@@ -174,6 +200,7 @@ def sweep(
     if not isinstance(grid, Mapping) or not grid:
         raise ScenarioError(f"grid must map parameter paths to lists of values, got {grid!r}")
     axes = {path: _grid_values(sc, path, values) for path, values in grid.items()}
+    _check_terminal_value(sc, axes)
     check_live(sc, axes, strict=strict)
     shape = tuple(len(v) for v in axes.values())
     check_memory(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from numbers import Integral
+from numbers import Real
 
 import numpy as np
 import numpy.typing as npt
@@ -131,32 +131,33 @@ def _as_times(times: npt.ArrayLike, flows: FloatArray) -> FloatArray:
     return arr
 
 
-def _check_periods_per_year(periods_per_year: int) -> int:
-    """Return ``periods_per_year`` as an int, or raise ScenarioError."""
+def _check_periods_per_year(periods_per_year: float) -> float:
+    """Return ``periods_per_year`` as a float, or raise ScenarioError."""
     if (
         isinstance(periods_per_year, bool)
-        or not isinstance(periods_per_year, Integral)
-        or periods_per_year < 1
+        or not isinstance(periods_per_year, Real)
+        or not math.isfinite(periods_per_year)
+        or periods_per_year <= 0
     ):
         raise ScenarioError(
-            f"periods_per_year must be a positive integer (12 for monthly flows, 1 for "
-            f"yearly); got {periods_per_year!r}"
+            f"periods_per_year must be a positive number (12 for monthly flows, 365.25 / 7 "
+            f"for weekly, 1 for yearly); got {periods_per_year!r}"
         )
-    return int(periods_per_year)
+    return float(periods_per_year)
 
 
 # --------------------------------------------------------------------------- rates
 
 
-def annual_rate_to_periodic(rate: npt.ArrayLike, periods_per_year: int) -> FloatArray:
+def annual_rate_to_periodic(rate: npt.ArrayLike, periods_per_year: float) -> FloatArray:
     """Convert an annual rate to the equivalent compound rate per period.
 
     Parameters
     ----------
     rate : float or array_like
         Annual rate(s), each finite and > -1.
-    periods_per_year : int
-        Periods in a year, e.g. 12 for months.
+    periods_per_year : float
+        Periods in a year, e.g. 12 for months, ``365.25 / 7`` for weeks.
 
     Returns
     -------
@@ -166,7 +167,7 @@ def annual_rate_to_periodic(rate: npt.ArrayLike, periods_per_year: int) -> Float
     Raises
     ------
     ScenarioError
-        If a rate is non-finite or <= -1, or ``periods_per_year`` is not a positive integer.
+        If a rate is non-finite or <= -1, or ``periods_per_year`` is not a positive number.
 
     Examples
     --------
@@ -250,7 +251,7 @@ def npv(
 #    error is below 1e-12 / periods_per_year in g: two evaluations for most streams.
 
 
-def _irr_bounds(n_periods: int, periods_per_year: int) -> tuple[float, float]:
+def _irr_bounds(n_periods: int, periods_per_year: float) -> tuple[float, float]:
     """Return the search range of g = log(1 + periodic rate).
 
     -99.99 % to +10,000 % a year, narrowed for very long series (more than about 900
@@ -265,7 +266,7 @@ def _irr_bounds(n_periods: int, periods_per_year: int) -> tuple[float, float]:
     return low, high
 
 
-def _no_root_text(n_periods: int, periods_per_year: int) -> str:
+def _no_root_text(n_periods: int, periods_per_year: float) -> str:
     """Return the reason text for a stream with no root in the search range."""
     low, high = _irr_bounds(n_periods, periods_per_year)
 
@@ -278,7 +279,7 @@ def _no_root_text(n_periods: int, periods_per_year: int) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _irr_grid(
-    n_periods: int, periods_per_year: int
+    n_periods: int, periods_per_year: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.uint8], npt.NDArray[np.intp]]:
     """Return the search grid of g and what the bracket search needs.
 
@@ -408,7 +409,7 @@ def _refine(
 
 
 def _irr_core(
-    flows: npt.ArrayLike, periods_per_year: int
+    flows: npt.ArrayLike, periods_per_year: float
 ) -> tuple[FloatArray, npt.NDArray[np.int8], str]:
     """Return the annual IRR (NaN where none), a reason code per stream, the no-root text."""
     ppy = _check_periods_per_year(periods_per_year)
@@ -454,7 +455,7 @@ def _irr_core(
     return result.reshape(lead), reason.reshape(lead), _no_root_text(n, ppy)
 
 
-def irr(flows: npt.ArrayLike, periods_per_year: int = 12) -> FloatArray:
+def irr(flows: npt.ArrayLike, periods_per_year: float = 12) -> FloatArray:
     """Annual internal rate of return of periodic cash-flow streams.
 
     The periodic rate ``r`` solves ``sum_t flows[..., t] * (1 + r) ** -t = 0``
@@ -464,8 +465,9 @@ def irr(flows: npt.ArrayLike, periods_per_year: int = 12) -> FloatArray:
     ----------
     flows : array_like
         Cash flows, one per period, time on the last axis.
-    periods_per_year : int, default 12
-        Periods in a year: 12 for monthly flows, 1 for yearly.
+    periods_per_year : float, default 12
+        Periods in a year: 12 for monthly flows, 1 for yearly, ``365.25 / 7`` (52.18, not
+        52) for weekly; any positive number, so the annualisation is exact for any step.
 
     Returns
     -------
@@ -476,7 +478,7 @@ def irr(flows: npt.ArrayLike, periods_per_year: int = 12) -> FloatArray:
     Raises
     ------
     ScenarioError
-        If ``flows`` is a scalar or ``periods_per_year`` is not a positive integer.
+        If ``flows`` is a scalar or ``periods_per_year`` is not a positive number.
         Non-finite flows give NaN, not an error.
 
     Notes
@@ -500,20 +502,27 @@ def irr(flows: npt.ArrayLike, periods_per_year: int = 12) -> FloatArray:
     --------
     >>> round(float(irr([-100.0, 110.0], periods_per_year=1)), 12)
     0.1
+
+    Weekly flows: 52 weeks are 52 / 52.18 of a year, so 10 % a year pays back
+    ``1.1 ** (52 / 52.18)`` after 52 weeks:
+
+    >>> weekly = 365.25 / 7
+    >>> round(float(irr([-1.0, *[0.0] * 51, 1.1 ** (52 / weekly)], weekly)), 12)
+    0.1
     >>> float(irr([100.0, 50.0]))
     nan
     """
     return _irr_core(flows, periods_per_year)[0]
 
 
-def irr_reason(flows: npt.ArrayLike, periods_per_year: int = 12) -> npt.NDArray[np.str_]:
+def irr_reason(flows: npt.ArrayLike, periods_per_year: float = 12) -> npt.NDArray[np.str_]:
     """Why :func:`irr` has no value for each stream ("" where it has one).
 
     Parameters
     ----------
     flows : array_like
         Cash flows, one per period, time on the last axis.
-    periods_per_year : int, default 12
+    periods_per_year : float, default 12
         Periods in a year, as for :func:`irr`.
 
     Returns

@@ -622,3 +622,29 @@ def test_an_inputs_table_may_set_any_rate_without_the_terminal_value(full):
     # valuation always adds a terminal value: it has none where r <= g
     assert np.isfinite(res.metrics.valuation[0]).all()
     assert np.isnan(res.metrics.valuation[1]).all()
+
+
+def test_weekly_steps_annualise_the_irr_and_terminal_value_with_52_18_weeks_a_year(full):
+    from simlab.engine import inputs_to_values, reduce_block, run_block
+    from simlab.finance import irr, npv
+
+    doc = copy.deepcopy(full.document)
+    doc["step"] = "week"
+    sc = Scenario.from_dict(doc, origin="weekly.toml")
+    weeks_a_year = 365.25 / 7
+    assert sc.periods_per_year == weeks_a_year and sc.dt == 1 / weeks_a_year
+    values = inputs_to_values(sc, None, 0, 1)
+    rec = run_block(sc, values)
+    fcf = rec.fcf.copy()
+    metrics = reduce_block(sc, values, rec)
+    T, rate, growth = sc.n_steps, 0.1, 0.02
+    for p, name in enumerate(sc.providers):
+        flows = fcf[0, p]
+        # the last 52 weeks, scaled to 52.18 weeks: one year's flow
+        tv = flows[-52:].sum() * (weeks_a_year / 52) * (1 + growth) / (rate - growth)
+        expected = npv(rate, flows, (np.arange(T) + 1.0) / weeks_a_year)
+        expected += tv * (1 + rate) ** -(T / weeks_a_year)
+        assert metrics.provider["npv"][0, p] == pytest.approx(float(expected), rel=1e-9), name
+        with_tv = flows.copy()
+        with_tv[-1] += tv
+        np.testing.assert_equal(metrics.provider["irr"][0, p], irr(with_tv, weeks_a_year))

@@ -179,9 +179,31 @@ def test_irr_two_close_roots_between_grid_points_are_reported_not_invented():
 
 
 def test_irr_rejects_bad_periods_per_year():
-    for bad in (0, -12, 1.5, True, "12"):
-        with pytest.raises(ScenarioError, match="periods_per_year must be a positive integer"):
+    for bad in (0, -12, -1.5, math.inf, math.nan, True, "12"):
+        with pytest.raises(ScenarioError, match="periods_per_year must be a positive number"):
             irr([-1.0, 2.0], periods_per_year=bad)  # type: ignore[arg-type]
+
+
+WEEKS_A_YEAR = 365.25 / 7  # 52.18: the weekly step of simlab.scenario (7 / 365.25 years)
+
+
+@pytest.mark.parametrize("annual", [-0.3, 0.0, 0.08, 0.1, 0.5])
+@pytest.mark.parametrize("weeks", [1, 52, 104, 261])
+def test_weekly_flows_give_back_their_annual_irr(annual, weeks):
+    # Closed form: 1 invested at week 0 returns (1 + R)^(t / 52.18) at week t, t years
+    # being weeks / (365.25 / 7); the IRR of the weekly stream is R.
+    flows = np.zeros(weeks + 1)
+    flows[0], flows[-1] = -1.0, (1.0 + annual) ** (weeks / WEEKS_A_YEAR)
+    assert float(irr(flows, WEEKS_A_YEAR)) == pytest.approx(annual, abs=1e-10)
+    if annual:  # annualised with 52 periods, as before, the rate is off
+        assert abs(float(irr(flows, 52)) - annual) > 1e-4 * abs(annual)
+    weekly = float(annual_rate_to_periodic(annual, WEEKS_A_YEAR))
+    assert weekly == pytest.approx((1.0 + annual) ** (7 / 365.25) - 1.0, rel=1e-12, abs=1e-15)
+
+
+def test_monthly_irr_is_the_same_with_an_integer_or_a_float_periods_per_year():
+    flows = np.array([-100.0, *[3.0] * 47, 90.0])
+    np.testing.assert_array_equal(irr(flows, 12), irr(flows, 12.0))
 
 
 def test_irr_of_empty_inputs():

@@ -74,7 +74,7 @@ def reduce_block(
     sc, dt = scenario, scenario.dt
     provs = sc.providers
     T, P = sc.n_steps, len(provs)
-    ppy = max(1, round(1.0 / dt))
+    ppy = sc.periods_per_year  # exact: 365.25 / 7 for weekly steps, not 52
     G = group_matrix(sc)  # (G, P)
     fcf = rec.fcf  # (B, X, T): providers then groups; the IRR step below adds to it
 
@@ -87,7 +87,7 @@ def reduce_block(
     rate = values["finance.discount_rate"]  # (B,)
     growth = values["finance.terminal_growth"]
     horizon = T * dt
-    year_steps = min(T, ppy)
+    year_steps = min(T, max(1, round(ppy)))  # the last year's steps, scaled to a year
     last_year = fcf[..., -year_steps:].sum(axis=-1).T * (ppy / year_steps)
     with np.errstate(divide="ignore", invalid="ignore"):
         tv = np.where(rate > growth, last_year * (1.0 + growth) / (rate - growth), np.nan)

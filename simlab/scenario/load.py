@@ -94,6 +94,8 @@ TV_RATE, TV_GROWTH = "finance.discount_rate", "finance.terminal_growth"
 
 _STEP_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 _STEP_YEARS = {"week": 7.0 / 365.25, "month": 1.0 / 12.0, "quarter": 0.25}
+#: Steps in a year, exactly: a week is 7 of the 365.25 days of an average year.
+_PERIODS_PER_YEAR = {"week": 365.25 / 7.0, "month": 12.0, "quarter": 4.0}
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -441,6 +443,11 @@ class Scenario:
     def dt(self) -> float:
         """The step length in years."""
         return _STEP_YEARS[self.spec.step]
+
+    @property
+    def periods_per_year(self) -> float:
+        """Steps in a year, the annualisation of the IRR: 12, 4, or 365.25 / 7 for weeks."""
+        return _PERIODS_PER_YEAR[self.spec.step]
 
     @cached_property
     def n_steps(self) -> int:

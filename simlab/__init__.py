@@ -9,6 +9,8 @@ The user's API, grouped:
 - precision: :class:`Precision` (``run(..., until=...)``)
 - sensitivity: :func:`tornado`, :func:`sweep`, :func:`sobol`, :func:`morris` (more in
   :mod:`simlab.sensitivity`)
+- calibrated to history: :func:`load_observations`, :func:`score`, :func:`calibrate`,
+  :class:`Calibration` (more in :mod:`simlab.calibration`)
 - which assumptions: :func:`outcome`, :func:`prim`, :func:`cart`, :func:`conditional`,
   :func:`drivers` (from a run's own draws; more in :mod:`simlab.discover`), and
   :func:`goal_seek` (the parameter value at which a claim's probability hits a target)
@@ -30,6 +32,7 @@ from simlab.errors import ScenarioError, SimlabError, SimlabWarning, SimulationE
 
 if TYPE_CHECKING:
     from simlab import finance, market, plot
+    from simlab.calibration import Calibration, calibrate, load_observations, score
     from simlab.discover._data import outcome
     from simlab.discover.cart import cart
     from simlab.discover.drivers import conditional, drivers
@@ -49,6 +52,10 @@ _LAZY = {
     "finance": "simlab.finance",
     "market": "simlab.market",
     "plot": "simlab.plot",
+    "Calibration": "simlab.calibration",
+    "calibrate": "simlab.calibration",
+    "load_observations": "simlab.calibration",
+    "score": "simlab.calibration",
     "cart": "simlab.discover",
     "conditional": "simlab.discover",
     "drivers": "simlab.discover",
@@ -89,6 +96,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Calibration",
     "Precision",
     "Results",
     "Scenario",
@@ -97,6 +105,7 @@ __all__ = [
     "SimlabWarning",
     "SimulationError",
     "__version__",
+    "calibrate",
     "cart",
     "conditional",
     "demand_at",
@@ -105,6 +114,7 @@ __all__ = [
     "finance",
     "goal_seek",
     "list_scenarios",
+    "load_observations",
     "load_results",
     "load_scenario",
     "market",
@@ -115,6 +125,7 @@ __all__ = [
     "revenue_maximising_prices",
     "run",
     "sample_inputs",
+    "score",
     "simulate",
     "sobol",
     "sweep",

@@ -84,6 +84,10 @@ def test_wheel_ships_the_catalog_and_py_typed(repo_root, tmp_path):
     for stem in shipped:
         assert f"simlab/_scenarios/{stem}.toml" in names
     in_wheel = sorted(
-        Path(n).stem for n in names if n.startswith("simlab/_scenarios/") and n.endswith(".toml")
+        Path(n).stem
+        for n in names
+        if n.startswith("simlab/_scenarios/") and n.endswith(".toml") and n.count("/") == 2
     )
     assert in_wheel == shipped
+    for path in (repo_root / "scenarios" / "observations").glob("*.toml"):  # observations
+        assert f"simlab/_scenarios/observations/{path.name}" in names

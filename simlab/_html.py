@@ -93,7 +93,7 @@ def _value(value: object) -> str:
 
 def headline_rows(results: Results) -> tuple[list[str], list[list[str]], list[str]]:
     """Return the headline summary in human units: headers, rows and notes."""
-    from simlab.tables import cell
+    from simlab.tables import cell, missing_cell
 
     summary = results.summary(human=True)
     stats = [c for c in summary.columns if str(c).startswith("q")]
@@ -103,12 +103,17 @@ def headline_rows(results: Results) -> tuple[list[str], list[list[str]], list[st
         label, who = str(key[0]), str(key[1])
         name = str(label).split(",")[0].split(" (")[0]
         rows.append(
-            [str(label), results.scenario.label(str(who)), *(cell(name, row[q]) for q in stats)]
+            [
+                str(label),
+                results.scenario.label(str(who)),
+                *(cell(name, row[q]) for q in stats),
+                missing_cell(int(row["nan"]), results.draws),
+            ]
         )
         if row["note"]:
             notes.append(f"{name}[{who}]: {row['note']}")
     notes += list(summary.attrs.get("notes", []))
-    return ["metric (unit)", "who", *stats], rows, notes
+    return ["metric (unit)", "who", *stats, "draws with no value"], rows, notes
 
 
 def claims_rows(results: Results) -> list[list[str]]:
@@ -117,6 +122,8 @@ def claims_rows(results: Results) -> list[list[str]]:
     rows = []
     for key, row in claims.iterrows():
         undecided = f"{row['undecided']} of {results.draws}" if row["undecided"] else ""
+        if row["note"]:
+            undecided = f"{undecided}; {row['note']}" if undecided else str(row["note"])
         rows.append(
             [
                 str(key),

@@ -312,10 +312,12 @@ def _run_run(args: argparse.Namespace) -> int:
             for key, row in claims.iterrows()
         ]
         _print_table(["claim", "condition", "probability", "std. error"], rows, sys.stdout)
-        undecided = claims[claims["undecided"] > 0]
-        for key, row in undecided.iterrows():
+        for key, row in claims.iterrows():
             n = row["undecided"]
-            print(f"  note: {key}: {n} of {res.draws} draws undecided (a term has no value)")
+            if n:
+                print(f"  note: {key}: {n} of {res.draws} draws undecided (a term has no value)")
+            if row["note"]:
+                print(f"  note: {key}: {row['note']}")
     out.mkdir(parents=True, exist_ok=True)
     res.to_netcdf(out / "results.nc")
     summary.to_csv(out / "summary.csv")
@@ -347,7 +349,7 @@ def _until_quantile(text: str) -> dict[str, Any]:
 
 def _print_summary(summary: pd.DataFrame, draws: int) -> None:
     """Print a human summary: one block per metric, its unit in the block's header."""
-    from simlab.tables import cell
+    from simlab.tables import cell, missing_cell
 
     print(f"Quantiles over all {draws} draws (q50 = median)")
     stats = [c for c in summary.columns if c.startswith("q")]
@@ -356,13 +358,14 @@ def _print_summary(summary: pd.DataFrame, draws: int) -> None:
     for label in dict.fromkeys(summary.index.get_level_values("metric")):
         block = summary.loc[label]
         name = str(label).split(",")[0].split(" (")[0]
-        rows.append([str(label), *([""] * len(stats))])
+        rows.append([str(label), *([""] * (len(stats) + 1))])
         for who, row in block.iterrows():
-            rows.append([f"  {who}", *(cell(name, row[q]) for q in stats)])
+            shown = [cell(name, row[q]) for q in stats]
+            rows.append([f"  {who}", *shown, missing_cell(int(row["nan"]), draws)])
             if row["note"]:
                 notes.append(f"{name}[{who}]: {row['note']}")
     print()
-    _print_table(["metric (unit) / who", *stats], rows, sys.stdout)
+    _print_table(["metric (unit) / who", *stats, "no value"], rows, sys.stdout)
     for note in [*notes, *summary.attrs.get("notes", [])]:
         print(f"  note: {note}")
 

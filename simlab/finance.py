@@ -21,8 +21,10 @@ import numpy.typing as npt
 from simlab.errors import ScenarioError
 
 __all__ = [
+    "IRR_CODES",
     "annual_rate_to_periodic",
     "irr",
+    "irr_and_code",
     "irr_reason",
     "npv",
     "payback",
@@ -43,6 +45,16 @@ _REASON_TEXT = (
     "non-finite flows",
 )
 _OK, _ALL_NONNEG, _ALL_NONPOS, _NO_ROOT, _NONFINITE = range(5)
+
+#: Why a stream has no IRR, by the code :func:`irr_and_code` returns (0: it has one), in
+#: words for summaries: the flows never turn positive, never turn negative, change sign but
+#: no rate in the search range zeroes their NPV, or are not finite.
+IRR_CODES: dict[int, str] = {
+    _ALL_NONNEG: "no outlay (every flow >= 0)",
+    _ALL_NONPOS: "never pays back (every flow <= 0)",
+    _NO_ROOT: "no root (no rate from -99.99 % to +10,000 % a year zeroes the NPV)",
+    _NONFINITE: "non-finite flows",
+}
 
 # Grid of the IRR search: _GRID_POINTS values of a = log(1 + annual rate), spaced evenly in
 # u = asinh(a / _GRID_SCALE), so they are dense near 0 % (about 1.6 percentage points apart)
@@ -513,6 +525,43 @@ def irr(flows: npt.ArrayLike, periods_per_year: float = 12) -> FloatArray:
     nan
     """
     return _irr_core(flows, periods_per_year)[0]
+
+
+def irr_and_code(
+    flows: npt.ArrayLike, periods_per_year: float = 12
+) -> tuple[FloatArray, npt.NDArray[np.int8]]:
+    """Annual IRR of each stream, and the code of why it has none (0 where it has one).
+
+    One search for both (:func:`irr` and :func:`irr_reason` each search again).
+
+    Parameters
+    ----------
+    flows : array_like
+        Cash flows, one per period, time on the last axis.
+    periods_per_year : float, default 12
+        Periods in a year, as for :func:`irr`.
+
+    Returns
+    -------
+    rates : numpy.ndarray
+        As :func:`irr` returns them.
+    codes : numpy.ndarray of int8
+        0 where the IRR exists, else a key of :data:`IRR_CODES`; shape
+        ``flows.shape[:-1]``.
+
+    Raises
+    ------
+    ScenarioError
+        As for :func:`irr`.
+
+    Examples
+    --------
+    >>> rates, codes = irr_and_code([[-100.0, 110.0], [-100.0, -10.0]], periods_per_year=1)
+    >>> [round(float(r), 12) for r in rates], [IRR_CODES.get(int(c), "") for c in codes]
+    ([0.1, nan], ['', 'never pays back (every flow <= 0)'])
+    """
+    rates, codes, _ = _irr_core(flows, periods_per_year)
+    return rates, codes
 
 
 def irr_reason(flows: npt.ArrayLike, periods_per_year: float = 12) -> npt.NDArray[np.str_]:

@@ -561,7 +561,9 @@ def distribution(
             f"axis: {clip[0]:.0%} to {clip[1]:.0%} quantile, {outside} draws outside not shown"
         )
     infinite = int(counted.size - finite.size)
-    if infinite:
+    if metric == "irr" and np.isnan(results.metric(metric, who).to_numpy()).any():
+        notes.append(_irr_note(results, who))
+    elif infinite:
         what = "never pay back" if metric == "payback_years" else "have no value (ranked)"
         notes.append(f"{infinite} draws {what}, off the axis")
     if unranked:
@@ -572,6 +574,23 @@ def distribution(
     _tidy(ax)
     twin.spines[["top"]].set_visible(False)
     return fig
+
+
+def _irr_note(results: Results, who: str) -> str:
+    """Return the title note of an IRR panel: how many draws have none, why, where ranked."""
+    from simlab.tables import irr_codes, irr_ranks, irr_reasons_text
+
+    values = results.metric("irr", who).to_numpy()
+    ranked, _ = irr_ranks(results, who)
+    k, n = int(np.isnan(values).sum()), values.size
+    below, above = int((ranked == -np.inf).sum()), int((ranked == np.inf).sum())
+    where = [f"{below} below every rate" if below else "", f"{above} above" if above else ""]
+    shown = ", ".join(w for w in where if w)
+    return (
+        f"{k} ({100.0 * k / n:.3g} %) have no IRR: "
+        f"{irr_reasons_text(irr_codes(results, who), short=True)}"
+        + (f"; ranked {shown}, off the axis" if shown else "")
+    )
 
 
 def compare(
@@ -609,27 +628,36 @@ def compare(
         labels = (a, b) if a != b else (f"{a} (A)", f"{b} (B)")
     if len(labels) != 2:
         raise ScenarioError(f"labels must hold two names, got {list(labels)!r}")
+    from simlab.tables import cell, ordered_values, quantiles_of
+
     va, units = _metric_values(res_a, metric, who, year)
     vb, _ = _metric_values(res_b, metric, who, year)
     both = np.concatenate([va, vb])
     factor, shown_units = _scale(units, both)
     fig, ax = _axes(ax)
-    for values, label, color in ((va, labels[0], _COLOR_CLOSED), (vb, labels[1], _COLOR_OPEN)):
-        finite = values[np.isfinite(values)] * factor
-        if not finite.size:
+    runs = ((res_a, va, labels[0], _COLOR_CLOSED), (res_b, vb, labels[1], _COLOR_OPEN))
+    for res, values, label, color in runs:
+        # Every draw counts, as in summaries: a missing IRR or payback ranked off the axis.
+        ranked = ordered_values(res, metric, who, year)[0]
+        counted = ranked[~np.isnan(ranked)]
+        if not np.isfinite(counted).any():
             continue
-        xs, ps = _ecdf(finite)
-        missing = values.size - finite.size
-        extra = f", {missing} NaN" if missing else ""
+        xs, ps = _ecdf(counted * factor)
+        keep = np.isfinite(xs)
+        median = quantiles_of(ranked, [0.5])[0]
+        missing = int(np.isnan(values).sum())
+        extra = f"; {missing} of {values.size} draws with no value" if missing else ""
+        shown = cell(metric, median * factor) if np.isfinite(median) else cell(metric, median)
         ax.step(
-            xs,
-            ps,
+            xs[keep],
+            ps[keep],
             where="post",
             color=color,
             linewidth=2,
-            label=f"{label} (median {np.median(finite):.3g}{extra})",
+            label=f"{label} (median {shown}{extra})",
         )
-        ax.axvline(float(np.median(finite)), color=color, linewidth=1, linestyle=":")
+        if np.isfinite(median):
+            ax.axvline(float(median) * factor, color=color, linewidth=1, linestyle=":")
     name = res_a.scenario.label(who)
     ax.set_xlabel(_label(metric, shown_units, name))
     ax.set_ylabel("Cumulative probability (fraction)")

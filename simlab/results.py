@@ -31,7 +31,7 @@ from simlab.metrics import (
     suggest_metric,
 )
 from simlab.scenario.load import Scenario
-from simlab.tables import ordered_values, quantiles_of
+from simlab.tables import IRR_REASON, IRR_REASON_ATTRS, irr_ranks, ordered_values, quantiles_of
 
 __all__ = ["Results", "ResultsBuilder", "assemble", "load_results"]
 
@@ -68,7 +68,15 @@ class ResultsBuilder:
         Number of draws of the whole run.
     """
 
-    _FIELDS = ("provider", "group", "yearly_provider", "yearly_group", "draw", "paths")
+    _FIELDS = (
+        "provider",
+        "group",
+        "yearly_provider",
+        "yearly_group",
+        "draw",
+        "paths",
+        "irr_missing",
+    )
 
     def __init__(self, scenario: Scenario, draws: int) -> None:
         self.scenario = scenario
@@ -138,8 +146,15 @@ def _results(
     for name in DRAW_METRICS:
         if ("draw", name) in arrays:
             data[name] = (("draw",), arrays[("draw", name)])
+    if ("provider", "irr") in arrays and ("irr_missing", "provider") in arrays:
+        # Why a draw has no IRR: 0 where it has one, else a key of finance.IRR_CODES.
+        data[IRR_REASON] = (("draw", "provider"), arrays[("irr_missing", "provider")])
+        data[f"{IRR_REASON}_by_group"] = (("draw", "group"), arrays[("irr_missing", "group")])
     metrics = xr.Dataset(data, coords=coords, attrs=dict(attrs or {}))
     _annotate(metrics, {name: m.unit for name, m in METRICS.items()})
+    for name in (IRR_REASON, f"{IRR_REASON}_by_group"):
+        if name in metrics:
+            metrics[name].attrs.update(IRR_REASON_ATTRS)
 
     paths = None
     path_names = [name for (f, name) in arrays if f == "paths"]
@@ -281,7 +296,18 @@ class Results:
         return data
 
     def _term(self, term: Term) -> np.ndarray:
-        return _never_is_infinite(term.metric, self.metric(term.metric, term.who, term.year))
+        return self._ranked(term.metric, term.who, term.year)
+
+    def _ranked(self, metric: str, who: str, year: int | None) -> np.ndarray:
+        """Per-draw values for a claim: a missing IRR or payback ranked as in summaries.
+
+        A payback that never comes is +inf; a missing IRR is -inf where the flows never
+        pay back or the NPV is negative, +inf where not (:func:`simlab.tables.irr_ranks`),
+        so ``irr[x] > hurdle`` counts the draws that never pay back as not above it.
+        """
+        if metric == "irr":
+            return irr_ranks(self, who)[0]
+        return _never_is_infinite(metric, self.metric(metric, who, year))
 
     # --------------------------------------------------------- summaries
     def summary(
@@ -336,7 +362,10 @@ class Results:
     ) -> tuple[float, float]:
         """Return P(metric op value) over the draws and its Monte Carlo standard error.
 
-        Draws where the metric is NaN (e.g. no IRR exists) are left out of both the
+        Every draw counts where its rank is known: a payback that never comes is later
+        than any time, and a missing IRR is below every rate where the flows never pay
+        back or the NPV is negative (above where not), as in :meth:`summary`. Draws with
+        no value and no rank (e.g. an ROI without capex) are left out of both the
         numerator and the denominator; a :class:`SimlabWarning` says how many.
 
         Examples
@@ -349,7 +378,8 @@ class Results:
             raise ScenarioError(f"value must be a number, got {value!r}")
         if np.isnan(value):
             raise ScenarioError("value must be a number, got nan (every comparison with it fails)")
-        values = _never_is_infinite(metric, self.metric(metric, provider, year))
+        self.metric(metric, provider, year)  # checks the metric, provider and year
+        values = self._ranked(metric, provider, year)
         held = np.where(np.isnan(values), np.nan, _OPS[op](values, value).astype(float))
         return _rate(held, f"{metric}[{provider}] {op} {value}")
 
@@ -361,7 +391,15 @@ class Results:
         pandas.DataFrame
             Indexed by claim key; columns ``text``, ``expr``, ``probability``, ``se``
             (binomial Monte Carlo standard error), ``undecided`` (draws where a term was
-            NaN) and ``source``.
+            NaN), ``note`` (for each IRR term, how many draws have no IRR and how they
+            count; ``""`` when none) and ``source``.
+
+        Notes
+        -----
+        A draw whose IRR is missing counts as below every rate where its flows never pay
+        back or its NPV is negative, and above every rate where not (as in
+        :meth:`summary`): ``irr[openai] > 0.08`` is then false in the draws where
+        OpenAI's cash never comes back, not left out.
         """
         rows = []
         for key, claim in self.scenario.spec.claims.items():
@@ -369,6 +407,11 @@ class Results:
             held = parsed.evaluate(self._term)
             held = np.broadcast_to(held, (self.draws,))
             p, se = _rate(held, claim.expr, warn=False)
+            notes = [
+                f"irr[{t.who}]: {irr_ranks(self, t.who)[1]}"
+                for t in dict.fromkeys(parsed.terms)
+                if t.metric == "irr" and irr_ranks(self, t.who)[1]
+            ]
             rows.append(
                 {
                     "claim": key,
@@ -377,10 +420,11 @@ class Results:
                     "probability": p,
                     "se": se,
                     "undecided": int(np.isnan(held).sum()),
+                    "note": "; ".join(notes),
                     "source": self.scenario.source_of_text(claim.source),
                 }
             )
-        columns = ["claim", "text", "expr", "probability", "se", "undecided", "source"]
+        columns = ["claim", "text", "expr", "probability", "se", "undecided", "note", "source"]
         return pd.DataFrame(rows, columns=columns).set_index("claim")
 
     # ------------------------------------------------------------ identity

@@ -4,8 +4,10 @@
 
 - **No silent subsets.** A quantile is taken over *every* draw. Draws with no value are
   placed where they belong when that is known: a payback that never comes ranks above
-  every time (``inf``); a missing IRR ranks below every rate when the NPV of the same
-  flows is negative (the flows never earn their cost, ``-inf``) and above when it is not.
+  every time (``inf``); a missing IRR ranks below every rate when its flows never pay
+  back (every flow <= 0) or the NPV of the same flows is negative (``-inf``), and above
+  when every flow is >= 0 or the NPV is not negative (``inf``). The ``note`` says how
+  many draws have no IRR, why (:data:`simlab.finance.IRR_CODES`) and how they rank.
   Where no order is known (e.g. an ROI without capex), the quantiles are over the draws
   with a value and the ``note`` column says how many were left out and why.
 - **Units for people** (``human=True``): money in USD bn or T, shares and rates in %,
@@ -25,12 +27,43 @@ import numpy as np
 import pandas as pd
 
 from simlab.errors import ScenarioError
+from simlab.finance import IRR_CODES
 from simlab.metrics import METRICS, human_scale
 
 if TYPE_CHECKING:
     from simlab.results import Results
 
-__all__ = ["cell", "label", "ordered_values", "quantiles_of", "summarize", "whos"]
+__all__ = [
+    "IRR_REASON",
+    "IRR_REASON_ATTRS",
+    "cell",
+    "irr_codes",
+    "irr_ranks",
+    "irr_reasons_text",
+    "label",
+    "missing_cell",
+    "ordered_values",
+    "quantiles_of",
+    "summarize",
+    "whos",
+]
+
+#: The variable of ``Results.metrics`` that says why a draw has no IRR (and its twin
+#: ``irr_reason_by_group``): 0 where the IRR exists, else a key of
+#: :data:`simlab.finance.IRR_CODES`.
+IRR_REASON = "irr_reason"
+IRR_REASON_ATTRS = {
+    "long_name": "why the draw has no IRR",
+    "codes": "0: the IRR exists; "
+    + "; ".join(f"{code}: {text}" for code, text in IRR_CODES.items()),
+}
+_NO_OUTLAY, _NEVER_PAYS_BACK, _NO_ROOT, _NON_FINITE = IRR_CODES
+_REASON_PLURAL = {
+    _NO_OUTLAY: "have no outlay (every flow >= 0)",
+    _NEVER_PAYS_BACK: "never pay back (every flow <= 0)",
+    _NO_ROOT: "have no root (no rate from -99.99 % to +10,000 % a year zeroes the NPV)",
+    _NON_FINITE: "have non-finite flows",
+}
 
 
 def whos(results: Results, by: str) -> tuple[list[str], list[str]]:
@@ -94,25 +127,105 @@ def ordered_values(
         return values, ""
     if name == "payback_years":
         return np.where(missing, np.inf, values), f"{k} of {n} draws never pay back (ranked last)"
-    if name == "irr" and "npv" in results.metrics.data_vars:
-        npv = results.metric("npv", who).to_numpy()  # irr is not yearly
-        below = missing & (npv < 0)
-        above = missing & ~(npv < 0)
-        out = np.where(below, -np.inf, np.where(above, np.inf, values))
-        parts = []
-        if below.any():
-            parts.append(f"{int(below.sum())} lose money (NPV < 0; ranked below every rate)")
-        if above.any():
-            parts.append(f"{int(above.sum())} have NPV >= 0 (ranked above every rate)")
-        return out, f"{k} of {n} draws have no IRR: " + ", ".join(parts)
+    if name == "irr":
+        return irr_ranks(results, who)
     why = {
         "roi": "no capex",
         "capex_coverage": "no capex",
         "model_roi": "no training cost",
-        "irr": "no IRR exists",
         "valuation": "discount rate <= terminal growth: no terminal value",
     }.get(name, "no value")
     return values, f"{k} of {n} draws have no value ({why}) and are left out of the statistics"
+
+
+def irr_ranks(results: Results, who: str) -> tuple[np.ndarray, str]:
+    """Return the IRR of every draw, a missing one ranked where it belongs, and a note.
+
+    A draw without an IRR ranks below every rate (``-inf``) when its flows never pay
+    back (every flow <= 0) or, failing a reason that decides, when the NPV of the same
+    flows is negative; above every rate (``inf``) when every flow is >= 0 (with some
+    inflow) or the NPV is not negative. Draws with no cash flow at all, or non-finite
+    flows, keep NaN (no rank). The reasons are those the run recorded
+    (``Results.metrics.irr_reason``); a run saved without them ranks by the NPV alone.
+
+    Parameters
+    ----------
+    results : Results
+        The run.
+    who : str
+        A provider or a group.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, str)
+        Float64 values, and a note: how many draws (and what share) have no IRR, why,
+        and how they rank (``""`` when every draw has an IRR).
+    """
+    values = results.metric("irr", who).to_numpy().astype(np.float64)
+    missing = np.isnan(values)
+    k, n = int(missing.sum()), values.size
+    if not k:
+        return values, ""
+    codes = irr_codes(results, who)
+    data = results.metrics.data_vars
+    npv = results.metric("npv", who).to_numpy() if "npv" in data else None
+    rank = np.full(n, np.nan)
+    if codes is not None:
+        rank[codes == _NEVER_PAYS_BACK] = -np.inf
+        rank[codes == _NO_OUTLAY] = np.inf
+    if npv is not None:
+        open_ = missing & np.isnan(rank) & (codes != _NON_FINITE if codes is not None else True)
+        rank[open_ & (npv < 0)] = -np.inf
+        rank[open_ & (npv >= 0)] = np.inf
+        if codes is not None:
+            rank[(codes == _NO_OUTLAY) & (npv == 0)] = np.nan  # no cash flow at all
+    out = np.where(missing, rank, values)
+    share = f"{k} of {n} draws ({100.0 * k / n:.3g} %) have no IRR"
+    why = irr_reasons_text(codes)
+    below = int((out == -np.inf).sum())
+    above = int((out == np.inf).sum())
+    unranked = int(np.isnan(out).sum())
+    ranks = []
+    if below:
+        ranks.append(f"{below} ranked below every rate (never pay back or NPV < 0)")
+    if above:
+        ranks.append(f"{above} above every rate (NPV >= 0)")
+    if unranked:
+        ranks.append(f"{unranked} left out of the statistics (no cash flow, or no reason)")
+    return out, f"{share}: {why}; {', '.join(ranks)}"
+
+
+def irr_reasons_text(codes: np.ndarray | None, short: bool = False) -> str:
+    """Return how many draws lack an IRR for each reason, e.g. ``"6 never pay back"``.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray or None
+        Reason codes per draw (0 where the IRR exists; :data:`simlab.finance.IRR_CODES`);
+        None where the run recorded none.
+    short : bool
+        Without the explanations in parentheses (for figure titles).
+
+    Examples
+    --------
+    >>> irr_reasons_text(np.array([0, 2, 2, 3]), short=True)
+    '2 never pay back, 1 have no root'
+    """
+    if codes is None:
+        return "reasons not recorded"
+    found = [(c, int((codes == c).sum())) for c in IRR_CODES]
+    texts = {c: t.split(" (")[0] if short else t for c, t in _REASON_PLURAL.items()}
+    return ", ".join(f"{count} {texts[c]}" for c, count in found if count)
+
+
+def irr_codes(results: Results, who: str) -> np.ndarray | None:
+    """Return why each draw of a provider or group has no IRR (None if not recorded)."""
+    metrics = results.metrics
+    if who in results.scenario.providers and IRR_REASON in metrics:
+        return np.asarray(metrics[IRR_REASON].sel(provider=who).to_numpy())
+    if f"{IRR_REASON}_by_group" in metrics and who in metrics.coords["group"].values:
+        return np.asarray(metrics[f"{IRR_REASON}_by_group"].sel(group=who).to_numpy())
+    return None
 
 
 def quantiles_of(values: np.ndarray, quantiles: Sequence[float]) -> list[float]:
@@ -164,6 +277,19 @@ def cell(name: str, value: float) -> str:
             return "none, NPV < 0" if value < 0 else "none, NPV >= 0"
         return "-inf" if value < 0 else "inf"
     return f"{value:.3g}"
+
+
+def missing_cell(count: int, draws: int) -> str:
+    """Return how many draws have no value, as the column beside a summary's quantiles.
+
+    Examples
+    --------
+    >>> missing_cell(620, 1000)
+    '620 (62 %)'
+    >>> missing_cell(0, 1000)
+    ''
+    """
+    return f"{count} ({100.0 * count / draws:.3g} %)" if count else ""
 
 
 def _final_date(results: Results) -> str:

@@ -52,7 +52,8 @@ def test_irr_quantiles_count_every_draw(res):
     assert row["q50"] == -np.inf  # over all draws: the median draw has no IRR and NPV < 0
     assert row["nan"] == missing.sum()
     k = int((missing & (npv < 0)).sum())
-    assert f"{missing.sum()} of 200 draws have no IRR: {k} lose money" in row["note"]
+    assert row["note"].startswith(f"{missing.sum()} of 200 draws (")
+    assert f"; {k} ranked below every rate (never pay back or NPV < 0)" in row["note"]
     assert np.isnan(row["mean"])
 
 
@@ -116,3 +117,108 @@ def test_cli_sensitivity_tables_state_units_in_headers(tmp_path, capsys):
     argv += ["--metric", "share_final", "--group", "open", "--draws", "8"]
     assert main([*argv, "--out", str(tmp_path / "s")]) == 0
     assert "median (%)" in capsys.readouterr().out.splitlines()[0]
+
+
+# --- issue 11: an IRR row never hides the draws without an IRR ---------------------------
+SIXTY_IRR = [0.05, 0.10, 0.15, 0.20, *[np.nan] * 6]  # the median of the rest: 12.5 %
+SIXTY_CODES = [0, 0, 0, 0, 2, 2, 2, 2, 3, 3]  # 4 never pay back, 2 have no root
+SIXTY_NOTE = (
+    "6 of 10 draws (60 %) have no IRR: 4 never pay back (every flow <= 0), 2 have no root "
+    "(no rate from -99.99 % to +10,000 % a year zeroes the NPV); 6 ranked below every rate"
+)
+
+
+@pytest.fixture(scope="module")
+def sixty():
+    """Ten draws of full.toml in which closedco has no IRR in six (60 %), with a hurdle claim."""
+    import copy
+    from pathlib import Path
+
+    from simlab.scenario.load import Scenario
+
+    doc = copy.deepcopy(simlab.load_scenario(Path(__file__).parent / "data" / "full.toml").document)
+    doc["claims"]["irr-hurdle"] = {
+        "text": "closedco earns more than an 8 % hurdle",
+        "expr": "irr[closedco] > 0.08",
+    }
+    sc = Scenario.from_dict(doc, origin="sixty.toml")
+    res = simlab.simulate(
+        sc, pd.DataFrame({"providers.openco.price_in": np.linspace(0.2, 0.4, 10)})
+    )
+    where = {"provider": "closedco"}
+    res.metrics["irr"].loc[where] = SIXTY_IRR
+    res.metrics["irr_reason"].loc[where] = SIXTY_CODES
+    res.metrics["npv"].loc[where] = [1e9, 2e9, 3e9, 4e9, *[-5e9] * 6]
+    group = {"group": "closed"}  # the same for the closed group, which the report lists
+    res.metrics["irr_by_group"].loc[group] = SIXTY_IRR
+    res.metrics["irr_reason_by_group"].loc[group] = SIXTY_CODES
+    res.metrics["npv_by_group"].loc[group] = [1e9, 2e9, 3e9, 4e9, *[-5e9] * 6]
+    return res
+
+
+def test_an_irr_summary_counts_the_draws_without_an_irr_and_says_why(sixty):
+    for human in (False, True):
+        row = sixty.summary(metrics=["irr"], by="provider", human=human).xs("closedco", level=1)
+        row = row.iloc[0]
+        assert row["q50"] == -np.inf  # the median draw has none, not 12.5 % over the rest
+        # q95 interpolates the two best draws (15 % and 20 %): 0.95 x 9 = 8.55
+        assert row["q05"] == -np.inf and row["q95"] == pytest.approx(
+            0.1775 * (100 if human else 1), rel=1e-2
+        )
+        assert row["nan"] == 6
+        assert row["note"].startswith(SIXTY_NOTE)
+        assert np.isnan(row["mean"])
+
+
+def test_the_cli_table_and_the_report_show_the_count_beside_the_irr_quantiles(sixty, capsys):
+    from simlab._html import headline_rows
+    from simlab.cli import _print_summary
+
+    _print_summary(sixty.summary(metrics=["irr"], by="provider", human=True), sixty.draws)
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("  closedco"))
+    assert line.count("none, NPV < 0") == 2 and line.endswith("6 (60 %)")
+    assert "12.5" not in out
+    assert f"note: irr[closedco]: {SIXTY_NOTE}" in out
+    headers, rows, notes = headline_rows(sixty)
+    closed = sixty.scenario.label("closed")
+    row = next(r for r in rows if r[0].startswith("irr") and r[1] == closed)
+    assert headers[-1] == "draws with no value" and row[-1] == "6 (60 %)"
+    assert row[headers.index("q50")] == "none, NPV < 0"
+    assert any(n.startswith(f"irr[closed]: {SIXTY_NOTE}") for n in notes)
+
+
+def test_irr_figures_count_every_draw(sixty):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simlab import plot
+
+    fig = plot.distribution(sixty, metric="irr", who="closedco")
+    title = fig.axes[0].get_title()
+    assert "10 draws" in title
+    assert "6 (60 %) have no IRR: 4 never pay back, 2 have no root; ranked 6 below" in title
+    plt.close(fig)
+    fig = plot.compare(sixty, sixty, metric="irr", who="closedco")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert all("median none, NPV < 0; 6 of 10 draws with no value" in t for t in labels)
+    plt.close(fig)
+
+
+def test_an_irr_hurdle_claim_counts_the_draws_that_never_pay_back_as_below_it(sixty):
+    p, _ = sixty.probability("irr", ">", 0.08, "closedco")
+    assert p == pytest.approx(0.3)  # 3 of 10, not 3 of the 4 draws with an IRR
+    claims = sixty.claims()
+    assert claims.loc["irr-hurdle", "probability"] == pytest.approx(0.3)
+    assert claims.loc["irr-hurdle", "undecided"] == 0
+    assert claims.loc["irr-hurdle", "note"].startswith(f"irr[closedco]: {SIXTY_NOTE}")
+
+
+def test_irr_reasons_survive_a_save_and_load(sixty, tmp_path):
+    sixty.to_netcdf(tmp_path / "r.nc")
+    back = simlab.load_results(tmp_path / "r.nc")
+    np.testing.assert_array_equal(back.metrics.irr_reason, sixty.metrics.irr_reason)
+    note = back.summary(metrics=["irr"], by="provider").loc[("irr", "closedco"), "note"]
+    assert note.startswith(SIXTY_NOTE)

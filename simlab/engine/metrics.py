@@ -21,7 +21,7 @@ import numpy as np
 
 from simlab.engine.core import BlockRecord, group_matrix, year_index
 from simlab.engine.state import BlockValues
-from simlab.finance import irr
+from simlab.finance import irr_and_code
 from simlab.market import member_sums
 from simlab.scenario.load import Scenario
 
@@ -41,7 +41,7 @@ class BlockMetrics:
     yearly_group: dict[str, np.ndarray]  # (B, Y, G)
     draw: dict[str, np.ndarray]  # (B,)
     paths: dict[str, np.ndarray]  # (B, T, X) float32
-    irr_missing: dict[str, np.ndarray]  # (B, P) and (B, G) bool: IRR does not exist
+    irr_missing: dict[str, np.ndarray]  # (B, P), (B, G) int8: why no IRR (finance.IRR_CODES)
 
 
 def year_matrix(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +98,8 @@ def reduce_block(
     # IRR of the flows, with the terminal value at the last step (in place: last use).
     if use_tv:
         fcf[..., -1] += np.nan_to_num(tv.T, nan=0.0)
-    irr_ = irr(fcf.reshape(-1, T), periods_per_year=ppy).reshape(fcf.shape[:-1]).T
+    irr_, irr_code = irr_and_code(fcf.reshape(-1, T), periods_per_year=ppy)
+    irr_, irr_code = irr_.reshape(fcf.shape[:-1]).T, irr_code.reshape(fcf.shape[:-1]).T
 
     price_T, price_0 = rec.last["price"], rec.first["price"]
     share_T, share_0 = rec.last["share"], rec.first["share"]
@@ -130,7 +131,7 @@ def reduce_block(
     }
     provider = {k: np.ascontiguousarray(v[:P].T) for k, v in table.items()}
     group = {k: np.ascontiguousarray(v[P:].T) for k, v in table.items()}
-    irr_missing = {"provider": np.isnan(provider["irr"]), "group": np.isnan(group["irr"])}
+    irr_missing = {"provider": irr_code[:P].T.copy(), "group": irr_code[P:].T.copy()}
 
     # Yearly: mean share, share-weighted price, mean quality, revenue, by calendar year.
     years, index = year_index(sc)

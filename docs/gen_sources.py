@@ -49,6 +49,7 @@ MODE_PARAMS = {
     "step": {"first", "cadence", "step", "training_cost", "training_growth"},
     "catch_up": {"first", "cadence", "catch_up", "training_cost", "training_growth"},
     "lead": {"first", "cadence", "lead", "training_cost", "training_growth"},
+    "frontier": {"first", "cadence", "gap_change", "training_cost", "training_growth"},
 }
 #: Provider parameters read only through capex events.
 CAPEX_PARAMS = {"capacity_cost", "capacity_cost_decline", "capex_lead", "capex_life"}
@@ -187,6 +188,21 @@ def render(scenarios: list[Scenario]) -> str:
             ]
             for sc in scenarios
         ],
+    )
+    lines += [
+        "",
+        "## Quality index",
+        "",
+        "Every quality figure of a scenario (a provider's `quality`, a release's, a need, the "
+        "frontier) is a score on the one index its `[quality]` table names, and none exceeds "
+        'that index\'s maximum (docs/model.md, "Quality"). Index versions are never mixed: '
+        "Artificial Analysis replaced its Intelligence Index v3 on 2026-01-06 with v4, a "
+        "rescaled index on which v3's top score of 73 is about 50.",
+        "",
+    ]
+    lines += _table(
+        ["scenario", "index", "maximum"],
+        [[f"`{sc.name}`", sc.spec.quality.index, f"{sc.spec.quality.max:g}"] for sc in scenarios],
     )
     lines += ["", "## Figures", ""]
     lines += _table(

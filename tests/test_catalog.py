@@ -278,12 +278,14 @@ def test_good_enough_costs_closed_labs_tokens(scenarios, baseline_point):
     assert closed_2026 < baseline_point.metric("paid_share", "closed", 2026).item() - 0.02
 
 
-def test_closed_edge_holds_twenty_percent(scenarios):
+def test_closed_edge_is_capped_by_the_frontier(scenarios):
+    # Issue 11: the 20 % edge holds only as far as the bounded index and the shared frontier
+    # allow. (It used to be 1.2 by construction, with closed quality far above 100 by 2035.)
     res = _point(scenarios["closed-edge-20pct"])
-    ratio = (
-        res.metric("quality_final", "closed").item() / res.metric("quality_final", "open").item()
-    )
-    assert ratio == pytest.approx(1.2, abs=0.01)
+    closed = res.metric("quality_final", "closed").item()
+    ratio = closed / res.metric("quality_final", "open").item()
+    assert 1.0 < ratio < 1.2
+    assert closed <= 100.0
 
 
 def test_decoupling_shuts_chinese_providers_out_of_institutions(scenarios, baseline_point):

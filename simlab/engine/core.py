@@ -74,6 +74,7 @@ class _Block:
 
         # Mutable state, (P, B) or (S, P, B).
         self.quality = par.prov["quality"].copy()
+        self.gap = np.full((P, B), np.nan)  # each lab's gap to its reference (see Timeline)
         self.price_in = par.prov["price_in"].copy()
         self.price_out = par.prov["price_out"].copy()
         self.cost = par.prov["cost"].copy()

@@ -16,7 +16,7 @@ import simpy
 
 from simlab.engine.state import _inside
 from simlab.errors import SimulationError
-from simlab.market import bass_cdf, bass_time, growth_factor, release_quality
+from simlab.market import bass_cdf, bass_time, frontier_trend, growth_factor, release_quality
 from simlab.scenario.schema import (
     CapexEvent,
     EntryEvent,
@@ -34,12 +34,51 @@ __all__ = ["Handler", "Timeline"]
 #: Apply an event to the draws in a mask at a step.
 Handler = Callable[[np.ndarray, int], None]
 
+#: Each release mode's parameter (under ``providers.NAME.releases``).
+AMOUNT = {"step": "step", "catch_up": "catch_up", "frontier": "gap_change", "lead": "lead"}
+#: Modes that keep a lab's gap to a reference between releases.
+GAP_MODES = ("catch_up", "frontier")
+
 
 class Timeline:
     """The scheduled events and projected releases of one block."""
 
     def __init__(self, block: _Block) -> None:
         self.block = block
+        spec, par = block.par.sc.spec, block.par
+        #: Each provider's release mode, by provider index (providers with releases).
+        self.modes = {
+            par.prov_index[name]: prov.releases.mode
+            for name, prov in spec.providers.items()
+            if prov.releases is not None
+        }
+        everyone = np.ones(par.B, dtype=bool)
+        for p in self.modes:
+            self.reset_gap(p, everyone, 0)
+
+    # ------------------------------------------------------------ the frontier
+    def frontier(self, step: int) -> np.ndarray:
+        """Return the frontier at a step, (B,): its trend, or the best model if higher."""
+        b = self.block
+        par = b.par
+        trend = frontier_trend(par.quality_max, par.frontier0, par.frontier_rate, step * par.dt)
+        return np.maximum(trend, b.quality.max(axis=0))
+
+    def _reference(self, p: int, mode: str, step: int) -> np.ndarray:
+        """Return the quality a lab's gap is measured to: the frontier or the best closed one."""
+        b = self.block
+        if mode == "frontier":
+            return self.frontier(step)
+        closed = ~b.par.is_open
+        return b.quality[closed].max(axis=0) if closed.any() else b.quality[p]
+
+    def reset_gap(self, p: int, mask: np.ndarray, step: int) -> None:
+        """Set a lab's gap to its realised one (at the start, or when an event sets its quality)."""
+        mode = self.modes.get(p)
+        if mode in GAP_MODES:
+            b = self.block
+            gap = np.maximum(self._reference(p, mode, step) - b.quality[p], 0.0)
+            b.gap[p, mask] = gap[mask]
 
     # ------------------------------------------------------ projected releases
     def releases(self, env: simpy.Environment, phase: float) -> simpy.events.ProcessGenerator:
@@ -47,7 +86,7 @@ class Timeline:
         par = self.block.par
         spec, v, dt, T = par.sc.spec, par.v, par.dt, par.T
         # "lead" releases look at the others' quality, so they go last within a step.
-        order = {"step": 0, "catch_up": 1, "lead": 2}
+        order = {"step": 0, "catch_up": 1, "frontier": 1, "lead": 2}
         plans: list[tuple[int, str, str, np.ndarray, np.ndarray]] = []
         due_at: dict[int, list[int]] = {}
         for name, prov in spec.providers.items():
@@ -83,8 +122,10 @@ class Timeline:
         q = b.quality[p]
         best_closed = b.quality[closed].max(axis=0) if closed.any() else q
         best_open = b.quality[is_open].max(axis=0) if is_open.any() else q
-        new = release_quality(mode, q, v[f"{base}.{mode}"], best_closed, best_open)
-        b.quality[p] = np.where(due, new, q)
+        amount = v[f"{base}.{AMOUNT[mode]}"]
+        new = release_quality(mode, q, amount, best_closed, best_open, self.frontier(k), b.gap[p])
+        b.quality[p] = np.where(due, new.quality, q)
+        b.gap[p] = np.where(due, new.gap, b.gap[p])
         cost = v[f"{base}.training_cost"] * growth_factor(v[f"{base}.training_growth"], k * par.dt)
         b.ledger.spend_on_training(p, np.where(due, cost, 0.0))
         b.dirty_columns.add(p)
@@ -153,7 +194,8 @@ class Timeline:
 
             def release(mask: np.ndarray, step: int) -> None:
                 if quality is not None:
-                    b.quality[p, mask] = quality[mask]
+                    b.quality[p, mask] = np.minimum(quality[mask], par.quality_max)
+                    self.reset_gap(p, mask, step)
                     b.dirty_columns.add(p)
                 if price_in is not None:
                     b.price_in[p, mask] = price_in[mask]
@@ -244,6 +286,9 @@ class Timeline:
         def prov_shock(mask: np.ndarray, step: int) -> None:
             array = target if target is not None else par.prov[name]
             array[p, mask] = combine(array[p, mask], mask)
+            if name == "quality":  # on the index: at most its maximum
+                np.minimum(array[p], par.quality_max, out=array[p])
+                self.reset_gap(p, mask, step)
             b.dirty_utility = b.dirty_factors = True
 
         return prov_shock

@@ -165,3 +165,8 @@ class BlockParams:
                 cap[i] = got
         self.base_capacity = cap
         self.discount_rate = values["finance.discount_rate"]
+        # The quality index's maximum and the frontier's trend, (B,) (docs/model.md, "Quality").
+        self.quality_max = float(spec.quality.max)
+        frontier0 = values.get("quality.frontier0")
+        self.frontier0 = frontier0 if frontier0 is not None else np.full(B, self.quality_max)
+        self.frontier_rate = values["quality.frontier_rate"]

@@ -27,11 +27,12 @@ from simlab.market.choice import (
     switch_shares,
 )
 from simlab.market.pricing import best_response, blend, cost_plus, defend
-from simlab.market.quality import release_quality
+from simlab.market.quality import Release, frontier_trend, release_quality
 from simlab.market.sums import member_sums
 
 __all__ = [
     "NestedShares",
+    "Release",
     "allocate",
     "base_utility",
     "bass_cdf",
@@ -41,6 +42,7 @@ __all__ = [
     "capex_schedule",
     "cost_plus",
     "defend",
+    "frontier_trend",
     "growth_factor",
     "logit_shares",
     "member_sums",

@@ -585,7 +585,7 @@ class Scenario:
         """Every numeric or date parameter by path, in file order."""
         spec = self.spec
         out: dict[str, Param] = {}
-        for section in ("market", "finance"):
+        for section in ("market", "quality", "finance"):
             out.update(iter_params(getattr(spec, section), section))
         for section in ("nests", "segments", "providers", "events"):
             for key, obj in getattr(spec, section).items():
@@ -806,6 +806,7 @@ class Scenario:
                 "steps are allowed (use a longer step or a shorter horizon)",
             )
         self._check_terminal_growth()
+        self._check_quality()
         providers, segments = set(spec.providers), set(spec.segments)
         regions = set(self.regions)
 
@@ -993,6 +994,25 @@ class Scenario:
                 "the terminal value divides by rate - growth); lower the growth or raise the "
                 "rate, or set finance.terminal_value = false",
             )
+
+    def _check_quality(self) -> None:
+        """No quality the scenario states can exceed its index's maximum."""
+        top = self.spec.quality.max
+        paths = ["quality.frontier0"]
+        paths += [f"providers.{name}.quality" for name in self.spec.providers]
+        paths += [f"events.{key}.quality" for key in self.spec.events]
+        for path in paths:
+            param = self.params.get(path)
+            if param is None:
+                continue
+            highest = max([param.value, *(param.dist.support() if param.dist else ())])
+            if highest > top:
+                raise self._fail(
+                    path,
+                    f"reaches {highest:g}, above the quality index's maximum quality.max = "
+                    f"{top:g} ({self.spec.quality.index}); every quality is read on that "
+                    "index: lower it, or raise quality.max if the index allows more",
+                )
 
     def _check_follow_chain(self, name: str) -> None:
         """Refuse a ``follow`` chain from ``name`` that never reaches another rule."""

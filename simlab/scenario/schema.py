@@ -28,6 +28,7 @@ __all__ = [
     "PriceEvent",
     "Pricing",
     "Provider",
+    "QualitySpec",
     "ReleaseEvent",
     "Releases",
     "ScenarioSpec",
@@ -87,6 +88,24 @@ class FinanceSpec(_Model):
     """Yearly growth after the horizon, in [-50 %, 50 %] and below every discount rate
     the scenario can draw (checked at load)."""
     terminal_value: bool = True
+
+
+class QualitySpec(_Model):
+    """The quality index and its frontier (docs/model.md, "Quality").
+
+    Without a ``[quality]`` table the frontier sits at the index's maximum (no trend):
+    projected releases are bounded by the maximum only.
+    """
+
+    index: str = Field(default="an unnamed index from 0 to max", max_length=200)
+    """The index (and its version) every quality figure of the scenario is read on."""
+    max: float = Field(default=100.0, gt=0.0, le=1000.0)
+    """The index's maximum: no quality exceeds it (index points, in (0, 1000])."""
+    frontier0: Quality | None = None
+    """The frontier at the start: the best model's score (index points); none: ``max``."""
+    frontier_rate: Annotated[Param, _bounded(0.0, 10.0)] = Field(default_factory=lambda: Param(0.0))
+    """Yearly rate at which the frontier's distance to ``max`` shrinks, in [0, 10]: the
+    trend is ``max - (max - frontier0) exp(-rate t)``; one draw, shared by every lab."""
 
 
 class Outside(_Model):
@@ -186,13 +205,19 @@ class Pricing(_Model):
 class Releases(_Model):
     """Projected future releases: every ``cadence`` years from ``first``."""
 
-    mode: Literal["step", "catch_up", "lead"] = "step"
+    mode: Literal["step", "catch_up", "frontier", "lead"] = "step"
     first: Date
     cadence: Positive
     step: Quality = Field(default_factory=lambda: Param(0.0))
     """Quality added per release (mode ``step``)."""
-    catch_up: Fraction = Field(default_factory=lambda: Param(0.5))
-    """Fraction of the gap to the best closed model closed per release (``catch_up``)."""
+    catch_up: Annotated[Param, _bounded(-1.0, 1.0)] = Field(default_factory=lambda: Param(0.5))
+    """Fraction of the lab's gap to the best closed model closed per release, in [-1, 1]
+    (``catch_up``; negative: the gap widens)."""
+    gap_change: Annotated[Param, _bounded(-100.0, 100.0)] = Field(
+        default_factory=lambda: Param(0.0)
+    )
+    """Index points added to the lab's gap to the frontier per release, in [-100, 100]
+    (``frontier``; negative: the gap closes)."""
     lead: Real = Field(default_factory=lambda: Param(0.2))
     """Quality held this fraction above the best open model (``lead``)."""
     training_cost: NonNeg = Field(default_factory=lambda: Param(0.0))
@@ -363,6 +388,7 @@ class ScenarioSpec(_Model):
     end: str
     step: Literal["week", "month", "quarter"] = "month"
     market: MarketSpec = Field(default_factory=MarketSpec)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
     finance: FinanceSpec = Field(default_factory=FinanceSpec)
     nests: dict[str, Nest] = Field(default_factory=dict)
     """Nests of the nested logit; none: ``open`` and ``closed`` with λ = 1 (plain logit)."""
@@ -412,6 +438,7 @@ def field_vocabulary() -> set[str]:
     models: list[type[BaseModel]] = [
         ScenarioSpec,
         MarketSpec,
+        QualitySpec,
         FinanceSpec,
         Segment,
         Provider,

@@ -30,6 +30,9 @@ UNITS: dict[str, str] = {
     "input_share": _FRACTION,
     "discount_rate": _PER_YEAR,
     "terminal_growth": _PER_YEAR,
+    # quality index and frontier
+    "frontier0": _INDEX,
+    "frontier_rate": _PER_YEAR,
     # segments
     "potential": "tokens per month",
     "growth": _PER_YEAR,
@@ -89,6 +92,7 @@ UNITS: dict[str, str] = {
     "cadence": "years",
     "step": _INDEX,
     "catch_up": _FRACTION,
+    "gap_change": _INDEX,
     "lead": _FRACTION,
     # events
     "date": "date",

@@ -44,12 +44,14 @@ def test_irr_quantiles_count_every_draw(res):
     irr = res.metric("irr", "openai").values
     npv = res.metric("npv", "openai").values
     missing = np.isnan(irr)
-    assert missing.mean() > 0.5  # most of OpenAI's draws never earn their cost
+    # Many of OpenAI's draws never earn their cost: 45 % at this seed since issue 11's
+    # bounded quality (62 % before, when the median draw had no IRR and q50 was -inf).
+    assert missing.mean() > 0.3
     table = res.summary(metrics=["irr"], by="provider")
     row = table.loc[("irr", "openai")]
-    # the old summary took the median of the draws that have an IRR: a positive-looking rate
-    assert np.nanmedian(irr) > -1
-    assert row["q50"] == -np.inf  # over all draws: the median draw has no IRR and NPV < 0
+    # the old summary took the median of the draws that have an IRR: a higher-looking rate
+    assert np.nanmedian(irr) > row["q50"]
+    assert row["q05"] == -np.inf  # over all draws: the lowest draws have no IRR and NPV < 0
     assert row["nan"] == missing.sum()
     k = int((missing & (npv < 0)).sum())
     assert row["note"].startswith(f"{missing.sum()} of 200 draws (")

@@ -69,7 +69,8 @@ def used_params(sc: Scenario) -> dict[str, Param]:
     """Return the parameters of ``sc`` that a run reads, by path, in file order.
 
     Left out: pricing parameters of other rules than the provider's, release parameters of
-    other modes, and a provider's capex settings when it has no capex event
+    other modes, the frontier's rate without a ``frontier0``, and a provider's capex
+    settings when it has no capex event
     (``capex_lead``/``capex_life`` also when every such event sets its own). A figure written
     in a file but never read (e.g. a ``markup`` inherited by a variant that switched the rule)
     is not a figure the scenario uses.
@@ -83,6 +84,9 @@ def used_params(sc: Scenario) -> dict[str, Param]:
     for path, param in sc.params.items():
         parts = path.split(".")
         used = True
+        if path == "quality.frontier_rate":
+            # Without frontier0 the frontier sits at the index's maximum: no trend to draw.
+            used = spec.quality.frontier0 is not None
         if parts[0] == "segments" and parts[2] in SEAT_PARAMS:
             used = spec.segments[parts[1]].billing == "seats"
         if parts[0] == "segments" and parts[2] in TOKEN_PARAMS:

@@ -56,6 +56,16 @@ def render() -> str:
         )
     lines += [
         "",
+        "## Model ROI",
+        "",
+        "`model_roi` is \"model ROI\" as the articles use it: revenue over the money spent "
+        "training models (revenue over the horizon / `training`). The articles' \"100 "
+        "times\" sets Chinese labs' revenue against the final training run of one model "
+        "(DeepSeek V3: USD 5.576 M; Kimi K2 Thinking: USD 4.6 M) and OpenAI's against its "
+        "whole R&D budget (over USD 15 B in 2024); the catalog uses final-run costs for "
+        "every lab, so the claim on the ratio compares like with like. Which training "
+        "spend counts for each lab: [Model ROI](model.md#model-roi).",
+        "",
         "## Paths",
         "",
         "Per-step paths (`simulate(..., paths=True)`, `run(..., paths=True)`), with dims "

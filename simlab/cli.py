@@ -931,6 +931,111 @@ def _run_drivers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- hindcast ----------------------------------------------------------------------------
+
+
+def _args_hindcast(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "scenario", nargs="?", default="history-2023", help="a hindcast (history-2023)"
+    )
+    parser.add_argument(
+        "--observations",
+        metavar="FILE",
+        help="an observations file or shipped name (default: the scenario's name)",
+    )
+    parser.add_argument("--draws", type=int, default=2000, help="draws of the run scored (2000)")
+    parser.add_argument("--seed", type=int, default=1, help="seed (1)")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="calibrate by history matching first, then score the calibrated draws",
+    )
+    parser.add_argument(
+        "--calibration-draws", type=int, default=20000, help="draws over all waves (20000)"
+    )
+    parser.add_argument("--waves", type=int, default=10, help="history-matching waves (10)")
+    parser.add_argument(
+        "--discrepancy", type=float, default=0.1, help="relative model discrepancy (0.1)"
+    )
+    parser.add_argument("--cut", type=float, default=3.0, help="implausibility cut (3)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        metavar="ID",
+        help="an observation left out of the calibration (repeatable; still scored)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="1: this process; K > 1: K processes"
+    )
+    parser.add_argument("--out", metavar="DIR", default="simlab-out", help="(simlab-out)")
+
+
+def _run_hindcast(args: argparse.Namespace) -> int:
+    """Score a hindcast against observations (calibrated first with --calibrate).
+
+    Prints the table (observed, the model's median and 90 % interval, implausibility) and
+    writes hindcast.csv and hindcast.png (model bands vs observed points); with
+    --calibrate also calibration.csv (the kept draws and weights), shrinkage.csv and
+    binding.csv.
+    """
+    import contextlib
+
+    from simlab.calibration import calibrate, load_observations, score
+    from simlab.calibration.plots import hindcast
+    from simlab.experiment import process_pool, run, simulate
+    from simlab.scenario.load import load_scenario
+
+    if args.workers < 1:
+        raise UsageError(f"{PROG}: error: --workers must be >= 1, got {args.workers}")
+    scenario = load_scenario(args.scenario)
+    observations = load_observations(args.observations or scenario.name, scenario=scenario)
+    out = _out_dir(args)
+    written = ["hindcast.csv"]
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(process_pool(args.workers)) if args.workers > 1 else None
+        if args.calibrate:
+            cal = calibrate(
+                scenario,
+                observations,
+                draws=args.calibration_draws,
+                seed=args.seed,
+                waves=args.waves,
+                cut=args.cut,
+                discrepancy=args.discrepancy,
+                skip=[k.strip() for item in args.skip or [] for k in item.split(",") if k],
+                executor=pool,
+            )
+            table = cal.table()
+            res = simulate(scenario, cal.resample(args.draws, args.seed), paths=True)
+            print(
+                f"{scenario.name}: calibrated on {len(observations) - len(cal.skipped)} "
+                f"observations, {len(cal.inputs)} of {args.calibration_draws} draws kept "
+                f"(effective sample size {cal.ess:.0f}); {args.draws} resampled draws shown"
+            )
+            cal.inputs.to_csv(out / "calibration.csv")
+            cal.shrinkage().to_csv(out / "shrinkage.csv")
+            cal.binding().to_csv(out / "binding.csv")
+            written += ["calibration.csv", "shrinkage.csv", "binding.csv"]
+            title = f"{scenario.name}, calibrated: model vs observations"
+        else:
+            res = run(scenario, draws=args.draws, seed=args.seed, paths=True, executor=pool)
+            table = score(res, observations)
+            print(f"{scenario.name}: {res.draws} draws of the prior, seed {args.seed}")
+            title = None
+    table.to_csv(out / "hindcast.csv")
+    shown = table.reset_index()
+    shown["ok"] = ["yes" if v else "NO" for v in shown["within_tolerance"]]
+    print()
+    _print_frame(
+        shown,
+        ["observation", "when", "observed", "median", "q05", "q95", "implausibility", "ok"],
+        limit=len(shown),
+    )
+    written += _save_figure(lambda: hindcast(res, observations, title=title), out / "hindcast.png")
+    print(f"\nwrote {', '.join(written)} to {out}")
+    return EXIT_OK
+
+
 # --- the registry ------------------------------------------------------------------------
 
 COMMANDS: tuple[Command, ...] = (
@@ -982,6 +1087,12 @@ COMMANDS: tuple[Command, ...] = (
         "rank the inputs of saved results by how much they drive a metric",
         _args_drivers,
         _run_drivers,
+    ),
+    Command(
+        "hindcast",
+        "score a hindcast against observations (--calibrate: history matching first)",
+        _args_hindcast,
+        _run_hindcast,
     ),
 )
 """Every sub-command, in the order ``simlab --help`` shows them."""

@@ -214,19 +214,24 @@ class Observation:
         return math.log(self.value) if self.log_scale else self.value
 
 
-def distance(obs: Observation, model: np.ndarray) -> np.ndarray:
+def distance(obs: Observation, model: np.ndarray, discrepancy: float = 0.0) -> np.ndarray:
     """Return the standardised distance of model values from an observation.
 
-    ``|g(model) - g(value)| / sigma`` with ``g`` the log for relative and factor
-    tolerances (the identity otherwise) and ``sigma`` a quarter of the tolerance interval
-    on that scale: a value at the interval's edge is 2 standard errors away. Non-positive
-    model values on a log scale, and NaN, are infinitely far.
+    ``|g(model) - g(value)| / sqrt(sigma^2 + delta^2)`` with ``g`` the log for relative
+    and factor tolerances (the identity otherwise), ``sigma`` a quarter of the tolerance
+    interval on that scale (a value at the interval's edge is 2 standard errors away) and
+    ``delta`` the model discrepancy: ``discrepancy`` on the log scale (a relative error),
+    ``discrepancy * |value|`` on the linear scale. Non-positive model values on a log
+    scale, and NaN, are infinitely far.
 
     Parameters
     ----------
     obs : Observation
     model : numpy.ndarray
         Model values, any shape.
+    discrepancy : float
+        The model discrepancy's standard deviation, relative to the observed value
+        (Vernon, Goldstein & Bower 2010): what the model's structure cannot represent.
 
     Returns
     -------
@@ -249,7 +254,8 @@ def distance(obs: Observation, model: np.ndarray) -> np.ndarray:
             g = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
         else:
             g = x
-        d = np.abs(g - obs.centre) / obs.sigma
+        delta = discrepancy if obs.log_scale else discrepancy * abs(obs.value)
+        d = np.abs(g - obs.centre) / math.sqrt(obs.sigma**2 + delta**2)
     return np.where(np.isfinite(d), d, np.inf)
 
 

@@ -59,9 +59,7 @@ def main() -> None:
             pooled = simlab.calibrate(
                 "history-2023", obs, draws=args.draws, executor=pool, **settings
             )
-            figures[f"calibrate_{args.workers}_workers_s"] = round(
-                time.perf_counter() - started, 2
-            )
+            figures[f"calibrate_{args.workers}_workers_s"] = round(time.perf_counter() - started, 2)
         figures["identical_on_the_pool"] = bool(pooled.inputs.equals(cal.inputs))
     print(json.dumps(figures, indent=2))
 

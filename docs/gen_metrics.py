@@ -58,7 +58,7 @@ def render() -> str:
         "",
         "## Model ROI",
         "",
-        "`model_roi` is \"model ROI\" as the articles use it: revenue over the money spent "
+        '`model_roi` is "model ROI" as the articles use it: revenue over the money spent '
         "training models (revenue over the horizon / `training`). The articles' \"100 "
         "times\" sets Chinese labs' revenue against the final training run of one model "
         "(DeepSeek V3: USD 5.576 M; Kimi K2 Thinking: USD 4.6 M) and OpenAI's against its "

@@ -44,6 +44,22 @@ CALIBRATION = {
 }
 #: Draws of the prior run, and of the calibrated draws resampled for the figure.
 SHOWN = 1000
+#: The hindcast's parameters that mean the same in baseline-2025 (timeless: diffusion
+#: speed, the volume's price elasticity), and the forward paths they stand for.
+FORWARD = {
+    "segments.consumer.bass_p": "segments.consumer.bass_p",
+    "segments.consumer.bass_q": "segments.consumer.bass_q",
+    "segments.api.bass_q": [
+        "segments.developer.bass_q",
+        "segments.enterprise.bass_q",
+        "segments.public.bass_q",
+    ],
+    "segments.api.elasticity": ["segments.developer.elasticity", "segments.enterprise.elasticity"],
+}
+#: ... and, as an upper bound, the API potential's 2023-2025 growth held for ten years.
+GROWTH = {"segments.api.growth": ["segments.developer.growth"]}
+#: Draws and seed of the forward runs (the same inputs before and after for the rest).
+FORWARD_DRAWS, FORWARD_SEED = 2000, 7
 
 _GOOGLE = (
     "Alphabet counts tokens across all of Google's products (Search's AI Overviews, "
@@ -97,6 +113,26 @@ def _value(metric: str, x: float) -> str:
     return _money(x)
 
 
+def forward(cal: simlab.Calibration) -> object:
+    """Return P(each baseline-2025 claim) before and after calibration (a DataFrame)."""
+    import pandas as pd
+
+    base = simlab.load_scenario("baseline-2025")
+    runs = {
+        "before": simlab.sample_inputs(base, FORWARD_DRAWS, FORWARD_SEED),
+        "after": cal.forward_inputs(base, FORWARD_DRAWS, FORWARD_SEED, FORWARD),
+        "after, with growth": cal.forward_inputs(
+            base, FORWARD_DRAWS, FORWARD_SEED, {**FORWARD, **GROWTH}
+        ),
+    }
+    columns = {}
+    for label, inputs in runs.items():
+        claims = simlab.simulate(base, inputs).claims()
+        columns[label] = claims["probability"]
+        columns[f"{label} se"] = claims["se"]
+    return pd.DataFrame(columns)
+
+
 def calibrate() -> tuple[simlab.Calibration, object, object]:
     """Return the calibration, a prior run and a run of resampled calibrated draws."""
     obs = simlab.load_observations("history-2023")
@@ -108,7 +144,7 @@ def calibrate() -> tuple[simlab.Calibration, object, object]:
     return cal, prior, posterior
 
 
-def render(cal: simlab.Calibration) -> str:
+def render(cal: simlab.Calibration, claims: object) -> str:
     """Return the page's Markdown."""
     obs = cal.observations
     table = cal.table()
@@ -319,7 +355,44 @@ def render(cal: simlab.Calibration) -> str:
     for oid in obs:
         if oid in missed or oid in cal.skipped:
             lines.append(f"| `{oid}` | {REASONS[oid]} |")
+    mapped = "; ".join(
+        f"`{k}` -> " + ", ".join(f"`{t}`" for t in ([v] if isinstance(v, str) else v))
+        for k, v in FORWARD.items()
+    )
     lines += [
+        "",
+        "## Forward: the baseline's claims under the history's constraints",
+        "",
+        "`Calibration.forward_inputs` carries calibrated parameters into a forward "
+        "scenario: the draws of the parameters the hindcast learnt come jointly from the "
+        "calibrated draws, the rest from the forward scenario's own priors. Only "
+        f"parameters that mean the same in 2025-2035 as in 2023-2025 are carried: {mapped}. "
+        "The hindcast's other parameters are tied to its own start (adoption in 2023, "
+        "brand terms against 2023's line-up, a quality index in Elo) and are not. As an "
+        "upper bound, the last column also holds the API potential's 2023-2025 growth "
+        "(`segments.api.growth`, calibrated median "
+        f"{100 * cal.shrinkage().loc['segments.api.growth', 'median']:.0f} % a year) for ten years "
+        "in the developer segment, where baseline-2025 assumes 20-80 %: the baseline's "
+        "forward growth is far below the history's, and nothing in the scenario yet says "
+        "why it should fall (issue 12's item 5, not done: see the note below).",
+        "",
+        f"P(claim) over {FORWARD_DRAWS:,} draws of baseline-2025 (seed {FORWARD_SEED}; the "
+        "same draws of every other parameter in each column; standard error in brackets):",
+        "",
+        "| claim | before | after | after, with the history's API growth |",
+        "|---|---|---|---|",
+    ]
+    for claim, row in claims.iterrows():  # type: ignore[attr-defined]
+        cells = [
+            f"{row[c]:.2f} ({row[c + ' se']:.3f})"
+            for c in ("before", "after", "after, with growth")
+        ]
+        lines.append(f"| `{claim}` | {' | '.join(cells)} |")
+    lines += [
+        "",
+        "Not done yet: the catalog itself is not refitted from the calibration (its "
+        "scenarios keep their sourced priors and `docs/fit_baseline.py`'s fit at 2025-11); "
+        "the table above is how far the history would move the baseline's claims.",
         "",
         "## Adding an observation and recalibrating",
         "",
@@ -378,7 +451,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only check it is up to date")
     args = parser.parse_args()
     cal, prior, posterior = calibrate()
-    text = render(cal)
+    text = render(cal, forward(cal))
     if args.check:
         stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
         missing = [f for f in FIGURES if not (IMG / f).exists()]

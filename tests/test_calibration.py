@@ -199,3 +199,25 @@ def test_cli_hindcast_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, m
     err = capsys.readouterr().err.strip()
     assert re.search(message, err), err
     assert "\n" not in err
+
+
+# ------------------------------------------------------------------ forward runs
+
+
+def test_forward_inputs_carry_the_calibrated_draws_into_a_forward_scenario(recovered):
+    _, cal = recovered
+    base = simlab.load_scenario("baseline-2025")
+    mapping = {BETA_PRICE: ["segments.developer.beta_price"], BASS_Q: "segments.consumer.bass_q"}
+    table = cal.forward_inputs(base, 64, seed=3, mapping=mapping)
+    prior = simlab.sample_inputs(base, 64, seed=3)
+    kept = set(map(tuple, cal.inputs[[BETA_PRICE, BASS_Q]].to_numpy()))
+    pairs = table[["segments.developer.beta_price", "segments.consumer.bass_q"]].to_numpy()
+    assert set(map(tuple, pairs)) <= kept  # jointly, from the calibrated draws
+    others = [c for c in prior.columns if c not in mapping.values()]
+    pd.testing.assert_frame_equal(table[others], prior[others])  # the rest: the prior's
+    res = simlab.simulate(base, table)
+    assert res.draws == 64 and res.claims()["probability"].notna().all()
+    with pytest.raises(ScenarioError, match="not a parameter of 'baseline-2025'"):
+        cal.forward_inputs(base, 4, seed=1, mapping={BASS_Q: "segments.api.bass_q"})
+    with pytest.raises(ScenarioError, match="is not a calibrated parameter"):
+        cal.forward_inputs(base, 4, seed=1, mapping={"segments.api.growth": BASS_Q})

@@ -59,7 +59,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -341,33 +341,66 @@ class Calibration:
         table.index = pd.RangeIndex(draws, name="draw")
         return table
 
-    def forward_inputs(self, scenario: Scenario, draws: int, seed: int) -> pd.DataFrame:
+    def forward_inputs(
+        self,
+        scenario: Scenario,
+        draws: int,
+        seed: int,
+        mapping: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> pd.DataFrame:
         """Return an inputs table for a forward scenario carrying the history's constraints.
 
-        The parameters the forward scenario shares with the hindcast (same path, both
-        uncertain) are drawn jointly from the calibrated draws (by weight, so their
-        history-consistent correlations are kept); the others from the forward
-        scenario's own distributions (``simlab.sample_inputs``).
+        Parameters the calibration learnt are drawn jointly from the calibrated draws (by
+        weight, so the correlations history imposes between them are kept) into the
+        forward scenario's parameters they stand for; every other uncertain parameter is
+        drawn from the forward scenario's own distributions (``simlab.sample_inputs``).
 
         Parameters
         ----------
         scenario : Scenario
             The forward scenario.
         draws, seed : int
+            Rows, and the seed of both the forward draws and the resampling.
+        mapping : mapping of str to str or list of str, optional
+            Calibrated parameter path -> the forward scenario's parameter path(s) it
+            stands for (e.g. ``{"segments.api.elasticity": ["segments.developer.elasticity",
+            "segments.enterprise.elasticity"]}``). By default every calibrated path that
+            the forward scenario also has.
 
         Returns
         -------
         pandas.DataFrame
             For :func:`simlab.simulate`.
+
+        Raises
+        ------
+        ScenarioError
+            If a path of ``mapping`` is not a calibrated parameter or not a parameter of
+            the forward scenario.
         """
         from simlab.experiment import sample_inputs
 
+        if mapping is None:
+            mapping = {p: p for p in self.parameters if p in scenario.params}
+        pairs: list[tuple[str, str]] = []
+        for source, targets in mapping.items():
+            if source not in self.parameters:
+                raise ScenarioError(
+                    f"forward_inputs: {source!r} is not a calibrated parameter"
+                    f"{did_you_mean(source, self.parameters)}"
+                )
+            for target in [targets] if isinstance(targets, str) else list(targets):
+                if target not in scenario.params:
+                    raise ScenarioError(
+                        f"forward_inputs: {target!r} is not a parameter of {scenario.name!r}"
+                        f"{did_you_mean(target, list(scenario.params))}"
+                    )
+                pairs.append((source, target))
         table = sample_inputs(scenario, draws, seed)
-        shared = [p for p in self.parameters if p in scenario.uncertain]
-        if shared:
+        if pairs:
             calibrated = self.resample(draws, seed + 1)
-            for name in shared:
-                table[name] = calibrated[name].to_numpy()
+            for source, target in pairs:
+                table[target] = calibrated[source].to_numpy()
         return table
 
 

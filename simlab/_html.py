@@ -105,7 +105,7 @@ def headline_rows(results: Results) -> tuple[list[str], list[list[str]], list[st
         rows.append(
             [
                 str(label),
-                results.scenario.label(str(who)),
+                " = ".join(results.scenario.label(w) for w in str(who).split(" = ")),
                 *(cell(name, row[q]) for q in stats),
                 missing_cell(int(row["nan"]), results.draws),
             ]

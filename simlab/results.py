@@ -320,10 +320,13 @@ class Results:
         """Return quantiles and the mean of metrics, one row per (metric, provider or group).
 
         Every draw counts (see :mod:`simlab.tables`): a payback that never comes ranks last,
-        a missing IRR ranks below every rate where the NPV is negative (above where not);
-        where no rank is known, the ``note`` says how many draws were left out and why.
-        Groups with the same providers as an earlier row, and the sum of all shares, are
-        left out; ``attrs["notes"]`` of the table says which.
+        a missing IRR ranks below every rate where the flows never pay back or the NPV is
+        negative (above where not), and the ``note`` says how many draws have none and
+        why; where no rank is known, the ``note`` says how many draws were left out.
+        A group with the same providers as an earlier row gets no row of its own: the
+        earlier row stands for both (``same_as`` names the other; in human units the row
+        is labelled with both, ``closed = region=us``). The sum of all shares is left
+        out; ``attrs["notes"]`` of the table says what and why.
 
         Parameters
         ----------
@@ -343,8 +346,9 @@ class Results:
         pandas.DataFrame
             Indexed by (metric, who); columns ``mean`` (NaN where a draw has no finite
             value), the quantiles (``q05``, ``q50``, ...; ``-inf``/``inf`` where the
-            draws without a value decide them), ``nan`` (how many draws have no value)
-            and ``note`` (how many and why, ``""`` when none).
+            draws without a value decide them), ``nan`` (how many draws have no value),
+            ``note`` (how many and why, ``""`` when none) and ``same_as`` (the other
+            groups with the same providers, comma-separated, ``""`` when none).
 
         Examples
         --------

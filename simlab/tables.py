@@ -12,15 +12,17 @@
   with a value and the ``note`` column says how many were left out and why.
 - **Units for people** (``human=True``): money in USD bn or T, shares and rates in %,
   the unit in the row label, and the date of the last step for the "final" metrics.
-- **No repeats.** A group with exactly the members of an earlier group (``region=us``
-  when every US provider is closed), a group of one provider when providers are listed,
-  and the sum of all shares (1 by construction) are dropped; ``DataFrame.attrs["notes"]``
-  says which and why.
+- **No repeats.** A group with exactly the members of an earlier row (``region=us``
+  when every US provider is closed, ``region=cn`` when the open labs are the Chinese
+  ones) and a group of one provider when providers are listed get no row of their own:
+  the earlier row stands for both, labelled with every name in human units (``closed =
+  region=us``) and naming the others in its ``same_as`` column. The sum of all shares
+  (1 by construction) is dropped; ``DataFrame.attrs["notes"]`` says what and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +46,7 @@ __all__ = [
     "missing_cell",
     "ordered_values",
     "quantiles_of",
+    "row_label",
     "summarize",
     "whos",
 ]
@@ -66,8 +69,13 @@ _REASON_PLURAL = {
 }
 
 
-def whos(results: Results, by: str) -> tuple[list[str], list[str]]:
-    """Return the providers and groups a summary lists, and notes on those left out.
+def whos(results: Results, by: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Return the providers and groups a summary lists, notes, and each row's other names.
+
+    A group with exactly the members of an earlier row (``region=cn`` when every Chinese
+    lab is open and every open lab Chinese; a group of one provider when providers are
+    listed) gets no row of its own: the earlier row stands for both, and its other names
+    are returned with it so that tables label it with every name (``open = region=cn``).
 
     Parameters
     ----------
@@ -75,12 +83,22 @@ def whos(results: Results, by: str) -> tuple[list[str], list[str]]:
         The run.
     by : {"group", "provider", "both"}
         Rows by group, by provider, or both.
+
+    Returns
+    -------
+    listed : list of str
+        The providers and groups with a row, in order.
+    notes : list of str
+        What was merged, and why.
+    same : dict of str to list of str
+        For a listed name, the other groups with the same providers.
     """
     if by not in ("group", "provider", "both"):
         raise ScenarioError(f"by must be 'group', 'provider' or 'both', got {by!r}")
     sc = results.scenario
     listed: list[str] = []
     notes: list[str] = []
+    same: dict[str, list[str]] = {}
     if by in ("provider", "both"):
         listed += sc.providers
     if by in ("group", "both"):
@@ -90,11 +108,29 @@ def whos(results: Results, by: str) -> tuple[list[str], list[str]]:
         for group in map(str, results.metrics.coords["group"].values):
             members = tuple(sc.group_members(group))
             if members in seen:
-                notes.append(f"{group} is left out: its providers are those of {seen[members]}")
+                first = seen[members]
+                same.setdefault(first, []).append(group)
+                notes.append(
+                    f"{group} has the providers of {first}: one row for both, labelled "
+                    f"{' = '.join([first, *same[first]])}"
+                )
                 continue
             seen[members] = group
             listed.append(group)
-    return listed, notes
+    return listed, notes, same
+
+
+def row_label(who: str, same: Mapping[str, Sequence[str]]) -> str:
+    """Return a summary row's label with every name it stands for.
+
+    Examples
+    --------
+    >>> row_label("open", {"open": ["region=cn"]})
+    'open = region=cn'
+    >>> row_label("closed", {})
+    'closed'
+    """
+    return " = ".join([who, *same.get(who, ())])
 
 
 def ordered_values(
@@ -305,7 +341,7 @@ def summarize(
     human: bool,
 ) -> pd.DataFrame:
     """Build the table of :meth:`Results.summary <simlab.results.Results.summary>`."""
-    listed, notes = whos(results, by)
+    listed, notes, same = whos(results, by)
     rows: list[dict[str, Any]] = []
     for name in metrics:
         if name not in METRICS:
@@ -323,12 +359,16 @@ def summarize(
                 row[f"q{round(q * 100):02d}"] = value
             row["nan"] = int(np.isnan(results.metric(name, who).to_numpy()).sum())
             row["note"] = note
+            row["same_as"] = ", ".join(same.get(who, ()))
+            if human:
+                row["who"] = row_label(who, same)
             metric_rows.append(row)
         if human:
             _humanize(results, name, metric_rows, quantiles)
         rows += metric_rows
     columns = ["metric", "who", "mean", *[f"q{round(q * 100):02d}" for q in quantiles]]
-    frame = pd.DataFrame(rows, columns=[*columns, "nan", "note"]).set_index(["metric", "who"])
+    frame = pd.DataFrame(rows, columns=[*columns, "nan", "note", "same_as"])
+    frame = frame.set_index(["metric", "who"])
     frame.attrs["notes"] = list(dict.fromkeys(notes))
     return frame
 

@@ -340,7 +340,7 @@ def test_cli_run_prints_the_summary_and_writes_its_files(tmp_path, capsys):
     res = load_results(out / "results.nc")
     assert (res.draws, res.seed) == (8, 1)
     summary = pd.read_csv(out / "summary.csv", index_col=[0, 1])
-    assert list(summary.columns) == ["mean", "q05", "q50", "q95", "nan", "note"]
+    assert list(summary.columns) == ["mean", "q05", "q50", "q95", "nan", "note", "same_as"]
     assert summary.loc[("irr", "all"), "nan"] >= 0
     claims = pd.read_csv(out / "claims.csv", index_col=0)
     assert list(claims.index) == ["closed-lose", "cn-roi"]

@@ -73,7 +73,13 @@ def test_summary_drops_repeated_groups_with_a_note(sc, res):
     assert "closed" in whos
     assert ("share_final", "all") not in table.index
     notes = table.attrs["notes"]
-    assert "region=us is left out: its providers are those of closed" in notes
+    assert (
+        "region=us has the providers of closed: one row for both, labelled closed = region=us"
+        in notes
+    )
+    assert table.loc[("npv", "closed"), "same_as"] == "region=us"
+    human = res.summary(metrics=["npv"], human=True)
+    assert "closed = region=us" in set(human.index.get_level_values("who"))
     assert "share_final[all] is left out: the shares of all providers sum to 1" in notes
     assert sc.group_members("region=us") == sc.group_members("closed")
 
@@ -103,7 +109,8 @@ def test_cli_run_prints_units_dates_and_notes(tmp_path, capsys):
     assert "irr (% per year)" in out
     assert "share_final, " in out and "(%)" in out
     assert "e+1" not in out  # no raw 1.555e+12
-    assert "note: region=us is left out" in out
+    assert "note: region=us has the providers of closed" in out
+    assert "\n  closed = region=us " in out
     assert "\n  region=us " not in out
 
 
@@ -224,3 +231,37 @@ def test_irr_reasons_survive_a_save_and_load(sixty, tmp_path):
     np.testing.assert_array_equal(back.metrics.irr_reason, sixty.metrics.irr_reason)
     note = back.summary(metrics=["irr"], by="provider").loc[("irr", "closedco"), "note"]
     assert note.startswith(SIXTY_NOTE)
+
+
+def test_a_group_with_the_providers_of_another_is_one_row_labelled_with_both(capsys):
+    """open == region=cn (newco moved to China): one row, "open = region=cn", everywhere."""
+    import copy
+    from pathlib import Path
+
+    from simlab._html import headline_rows
+    from simlab.cli import _print_summary
+    from simlab.scenario.load import Scenario
+
+    doc = copy.deepcopy(simlab.load_scenario(Path(__file__).parent / "data" / "full.toml").document)
+    doc["providers"]["newco"]["region"] = "cn"
+    sc = Scenario.from_dict(doc, origin="open-is-cn.toml")
+    assert sc.group_members("open") == sc.group_members("region=cn")
+    res = simlab.simulate(sc)
+    table = res.summary(metrics=["npv"])
+    # (closedco and plusco are the US labs now: region=us == closed too)
+    assert list(table.index.get_level_values("who")) == ["all", "open", "closed"]
+    assert table.loc[("npv", "open"), "same_as"] == "region=cn"
+    human = res.summary(metrics=["npv"], human=True)
+    assert "open = region=cn" in set(human.index.get_level_values("who"))
+    _print_summary(human, res.draws)
+    out = capsys.readouterr().out
+    assert "\n  open = region=cn " in out and "\n  region=cn " not in out
+    _, rows, notes = headline_rows(res)
+    assert [r[1] for r in rows if r[0].startswith("npv")] == [
+        "all",
+        "open = region=cn",
+        "closed = region=us",
+    ]
+    assert (
+        "region=cn has the providers of open: one row for both, labelled open = region=cn" in notes
+    )

@@ -10,7 +10,8 @@ developer segment's preference for Chinese providers.
 Targets at the first step (annualised, point values), each named in the scenario's
 assumption line of the figure it fixes:
 
-- every provider's revenue (REVENUE below);
+- every provider's revenue (REVENUE below), but for the non-Chinese open-weight models,
+  whose hosts' revenue nobody reports: their share of developer tokens (DEVELOPER_SHARE);
 - OpenAI's subscription revenue, USD 13.5 B of its 20 B;
 - API spend split 60 / 34 / 6 % between developer, enterprise and public;
 - the outside option's share: 15 % of enterprise and 25 % of public buyers;
@@ -56,6 +57,10 @@ OUTSIDE = {"enterprise": 0.15, "public": 0.25}
 #: hosts included, as OpenRouter counts them): OPENROUTER, 13 % average in 2025, near 30 %
 #: at peak; 0.2 at the start.
 CN_DEVELOPER_SHARE = 0.2
+#: Developer token shares of the open-weight models sold mostly by third-party hosts
+#: (OPENROUTER: open weights about 1/3 of tokens late in 2025, Chinese open models 13-20 %;
+#: the rest Llama, gpt-oss, Mistral, Gemma and smaller ones), split by assumption.
+DEVELOPER_SHARE = {"llama": 0.03, "mistral": 0.02, "gpt-oss": 0.04}
 CLOSED = ["openai", "anthropic", "google", "xai"]
 
 
@@ -100,6 +105,7 @@ def residuals(sc: simlab.Scenario) -> np.ndarray:
     developer = table.xs("developer", level="segment")["share"]
     chinese = [p for p in developer.index if sc.spec.providers[p].region == "cn"]
     out.append(np.log(developer[chinese].sum() / developer.sum() / CN_DEVELOPER_SHARE))
+    out += [np.log(developer[p] / developer.sum() / DEVELOPER_SHARE[p]) for p in DEVELOPER_SHARE]
     for s in sc.segments:
         rows = table.xs(s, level="segment").loc[CLOSED]
         if s == "consumer":

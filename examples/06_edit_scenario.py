@@ -1,7 +1,8 @@
 """Edit a scenario in code and compare it with the original.
 
-Question: what if the Chinese open labs close the gap to the best closed model twice as
-fast, and closed labs cut list prices faster in answer?
+Question: what if the Chinese open labs close their gap to the quality frontier four
+times as fast (a point a release instead of a quarter), and closed labs cut list prices
+faster in answer?
 
 Edits ``baseline-2025`` in code with ``Scenario.with_values`` (each path set to a number,
 or to a new distribution), runs both versions on the same seed (so draw ``i`` of one run
@@ -21,13 +22,13 @@ import simlab
 
 DRAWS = int(os.environ.get("SIMLAB_EXAMPLE_DRAWS", "2000"))
 FIGURES = ("06_compare_share.png", "06_compare_npv.png")
-FAST = {"dist": "pert", "low": 0.5, "mode": 0.7, "high": 0.9}
+FAST = {"dist": "pert", "low": -2.0, "mode": -1.0, "high": 0.0}  # gap change, points a release
 
 
 def main() -> None:
     base = simlab.load_scenario("baseline-2025")
     edits = {
-        f"providers.{lab}.releases.catch_up": FAST
+        f"providers.{lab}.releases.gap_change": FAST
         for lab in ("deepseek", "moonshot", "minimax", "qwen", "zhipu")
     }
     edits.update(

@@ -64,8 +64,7 @@ def test_results_html_shows_headline_metrics_in_units_and_claims(res):
     text = " ".join(page.text)
     assert "64 draws, seed 3, sampler mc" in text
     assert "npv (USD " in text and "irr (% per year)" in text
-    assert "region=us has the providers of closed" in text  # the note on merged rows
-    assert "closed = region=us" in text
+    assert "share_final[all] is left out" in text  # the note on dropped rows
     claims = res.claims()
     first = claims.iloc[0]
     assert f"{100 * first['probability']:.1f} %" in text

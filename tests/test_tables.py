@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,10 +68,18 @@ def test_payback_never_ranks_last():
     assert cell("irr", -np.inf) == "none, NPV < 0"
 
 
-def test_summary_drops_repeated_groups_with_a_note(sc, res):
+def test_summary_drops_repeated_groups_with_a_note(sc):
+    # Without its US and European open-weight labs the catalog's US providers are all
+    # closed: region=us repeats closed and shares its row.
+    doc = copy.deepcopy(dict(sc.document))
+    for name in ("llama", "gpt-oss", "mistral"):
+        del doc["providers"][name]
+    closed_us = simlab.Scenario.from_dict(doc)
+    assert closed_us.group_members("region=us") == closed_us.group_members("closed")
+    res = simlab.run(closed_us, draws=32, seed=7, progress=False)
     table = res.summary(metrics=["npv", "share_final"])
     whos = set(table.index.get_level_values("who"))
-    assert "region=us" not in whos  # every US provider is closed in this catalog
+    assert "region=us" not in whos
     assert "closed" in whos
     assert ("share_final", "all") not in table.index
     notes = table.attrs["notes"]
@@ -81,7 +91,25 @@ def test_summary_drops_repeated_groups_with_a_note(sc, res):
     human = res.summary(metrics=["npv"], human=True)
     assert "closed = region=us" in set(human.index.get_level_values("who"))
     assert "share_final[all] is left out: the shares of all providers sum to 1" in notes
-    assert sc.group_members("region=us") == sc.group_members("closed")
+
+
+def test_open_is_not_china_in_the_catalog(sc, res):
+    # Issue 11 #5: Llama, gpt-oss (US) and Mistral (EU) are open-weight too, so open,
+    # region=cn and region=us are different groups and each keeps its summary row.
+    assert set(sc.group_members("open")) - set(sc.group_members("region=cn")) == {
+        "llama",
+        "mistral",
+        "gpt-oss",
+    }
+    assert set(sc.group_members("region=us")) - set(sc.group_members("closed")) == {
+        "llama",
+        "gpt-oss",
+    }
+    whos = set(res.summary(metrics=["npv"]).index.get_level_values("who"))
+    assert {"open", "closed", "region=us", "region=cn", "region=eu"} <= whos
+    open_share = res.metric("share_final", "open").to_numpy()
+    cn_share = res.metric("share_final", "region=cn").to_numpy()
+    assert (open_share > cn_share).all()
 
 
 def test_summary_in_human_units(res):
@@ -109,9 +137,8 @@ def test_cli_run_prints_units_dates_and_notes(tmp_path, capsys):
     assert "irr (% per year)" in out
     assert "share_final, " in out and "(%)" in out
     assert "e+1" not in out  # no raw 1.555e+12
-    assert "note: region=us has the providers of closed" in out
-    assert "\n  closed = region=us " in out
-    assert "\n  region=us " not in out
+    assert "note: share_final[all] is left out" in out
+    assert "region=us" in out  # US providers are not all closed (Llama, gpt-oss are open)
 
 
 def test_cli_sensitivity_tables_state_units_in_headers(tmp_path, capsys):

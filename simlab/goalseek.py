@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from simlab.errors import ScenarioError
+from simlab.scenario.load import TV_GROWTH, TV_RATE
 
 if TYPE_CHECKING:
     from simlab.scenario.load import Scenario
@@ -125,8 +126,9 @@ def goal_seek(
     Raises
     ------
     ScenarioError
-        For an unknown parameter or claim, a value outside the parameter's range, or a
-        target that is not bracketed by the probabilities at ``low`` and ``high`` (the
+        For an unknown parameter or claim, a value outside the parameter's range (or a
+        discount rate or terminal growth that leaves no terminal value), or a target that
+        is not bracketed by the probabilities at ``low`` and ``high`` (the
         message gives both).
 
     Warns
@@ -177,6 +179,18 @@ def goal_seek(
             )
     if not low < high:
         raise ScenarioError(f"goal_seek: low must be below high, got {low!r} and {high!r}")
+    if param in (TV_RATE, TV_GROWTH):
+        # The lowest rate (highest growth) tried meets every drawn value of the other.
+        other = TV_GROWTH if param == TV_RATE else TV_RATE
+        other_low, other_high = sc.value_range(other)
+        rate, growth = (low, other_high) if param == TV_RATE else (other_low, high)
+        if sc.terminal_value_refused(np.array(rate), np.array(growth)):
+            bound = "low" if param == TV_RATE else "high"
+            raise ScenarioError(
+                f"goal_seek: {bound} = {float(low if param == TV_RATE else high):g} of {param} "
+                f"with {other} reaching {float(growth if param == TV_RATE else rate):g} gives "
+                f"no terminal value: {sc.terminal_value_rule()}"
+            )
     tol = (high - low) / 1000 if tol is None else float(tol)
     if not tol > 0:
         raise ScenarioError(f"goal_seek: tol must be > 0, got {tol!r}")

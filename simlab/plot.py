@@ -688,6 +688,27 @@ def _result_label(attrs: Mapping[Any, Any], values: np.ndarray) -> tuple[float, 
     return factor, text
 
 
+def _without_none(values: np.ndarray) -> tuple[np.ndarray, str]:
+    """Return sensitivity values with -inf/+inf as NaN (not drawn), and a note on them.
+
+    A statistic is -inf or +inf where the draw it falls on has no IRR (ranked below or
+    above every rate, as in summaries): it has no place on the axis, so it is left out of
+    the figure and counted in its title rather than replaced by a statistic of the rest.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return values, ""
+    below = int((values == -np.inf).sum())
+    above = int(infinite.sum()) - below
+    parts = [f"{below} below every rate" if below else "", f"{above} above" if above else ""]
+    note = (
+        f"{int(infinite.sum())} values not drawn: their draw has no IRR "
+        f"({', '.join(p for p in parts if p)})"
+    )
+    return np.where(infinite, np.nan, values), note
+
+
 def tornado(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 20) -> Figure:
     """Draw a tornado chart from :func:`simlab.tornado`: one bar pair per parameter.
 
@@ -710,7 +731,7 @@ def tornado(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 20) -> F
     if top is not None:
         rows = rows.head(top)
     rows = rows.iloc[::-1]
-    values = rows[["metric_low", "metric_high", "base"]].to_numpy(dtype=np.float64)
+    values, none = _without_none(rows[["metric_low", "metric_high", "base"]].to_numpy())
     factor, xlabel = _result_label(df.attrs, values)
     low, high, base = (values * factor).T
     fig, ax = _axes(ax, figsize=(8.0, 1.2 + 0.35 * max(len(rows), 3)))
@@ -740,7 +761,8 @@ def tornado(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 20) -> F
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Parameter (swung one at a time)")
     ax.legend(frameon=False, fontsize="small", loc="lower right")
-    ax.set_title("Tornado: change of the metric as each parameter swings")
+    title = "Tornado: change of the metric as each parameter swings"
+    ax.set_title(title + (f"\n{none}" if none else ""), fontsize="medium" if none else None)
     _tidy(ax, grid="x")
     return fig
 
@@ -763,11 +785,13 @@ def spider(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 10) -> Fi
     matplotlib.figure.Figure
     """
     _require_columns(df, ("parameter", "quantile", "metric"), "spider")
+    metric, none = _without_none(df["metric"].to_numpy())
+    df = df.assign(metric=metric)
     spread = df.groupby("parameter", sort=False)["metric"].agg(lambda s: s.max() - s.min())
     names = list(spread.sort_values(ascending=False).index)
     if top is not None:
         names = names[:top]
-    factor, ylabel = _result_label(df.attrs, df["metric"].to_numpy(dtype=np.float64))
+    factor, ylabel = _result_label(df.attrs, metric)
     fig, ax = _axes(ax)
     import matplotlib as mpl
 
@@ -785,7 +809,8 @@ def spider(df: pd.DataFrame, ax: Axes | None = None, top: int | None = 10) -> Fi
     ax.set_xlabel("Quantile of the parameter's distribution (probability)")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title("Spider: the metric as each parameter moves through its quantiles")
+    title = "Spider: the metric as each parameter moves through its quantiles"
+    ax.set_title(title + (f"\n{none}" if none else ""), fontsize="medium" if none else None)
     _tidy(ax, grid="both")
     return fig
 
@@ -831,7 +856,7 @@ def heatmap(da: xr.DataArray, ax: Axes | None = None, statistic: str = "median")
             f"heatmap needs a sweep over exactly two parameters, got dims {list(da.dims)}"
         )
     ydim, xdim = (str(d) for d in da.dims)
-    z = da.to_numpy().astype(np.float64)
+    z, none = _without_none(da.to_numpy())
     factor, zlabel = _result_label(dict(da.attrs), z)
     z = z * factor
     x = _numeric(da.coords[xdim].values)
@@ -863,7 +888,8 @@ def heatmap(da: xr.DataArray, ax: Axes | None = None, statistic: str = "median")
     statistic = str(da.attrs.get("statistic", "value"))
     draws = da.attrs.get("draws")
     over = f" over {draws} draws" if draws else ""
-    ax.set_title(f"Sweep: {statistic}{over} at each grid point")
+    title = f"Sweep: {statistic}{over} at each grid point"
+    ax.set_title(title + (f"\n{none}" if none else ""), fontsize="medium" if none else None)
     return fig
 
 
@@ -910,7 +936,7 @@ def sweep_line(da: xr.DataArray, ax: Axes | None = None) -> Figure:
     if "statistic" not in da.dims:
         da = da.expand_dims(statistic=[str(da.attrs.get("statistic", "value"))])
     stats = [str(s) for s in da.coords["statistic"].values]
-    z = da.transpose(dim, "statistic").to_numpy().astype(np.float64)
+    z, none = _without_none(da.transpose(dim, "statistic").to_numpy())
     factor, ylabel = _result_label({**da.attrs, "statistic": None}, z)
     z = z * factor
     x = _numeric(da.coords[dim].values)
@@ -944,7 +970,8 @@ def sweep_line(da: xr.DataArray, ax: Axes | None = None) -> Figure:
     ax.set_xlabel(_coord_label(da, dim))
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small")
-    ax.set_title(f"Sweep of {dim}")
+    title = f"Sweep of {dim}"
+    ax.set_title(title + (f"\n{none}" if none else ""), fontsize="medium" if none else None)
     _tidy(ax, grid="both")
     return fig
 

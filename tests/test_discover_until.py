@@ -179,3 +179,15 @@ def _refuse_above(limit):
             raise ScenarioError(f"{what} needs too much memory")
 
     return check
+
+
+def test_goal_seek_refuses_a_discount_rate_that_leaves_no_terminal_value(sc):
+    growth = sc.value_range("finance.terminal_growth")[1]
+    with pytest.raises(
+        ScenarioError,
+        match=r"goal_seek: low = 0.01 of finance.discount_rate with finance.terminal_growth "
+        rf"reaching {growth:g} gives no terminal value",
+    ):
+        simlab.goal_seek(
+            sc, "finance.discount_rate", "openai-npv-negative", 0.5, low=0.01, high=0.3, draws=8
+        )

@@ -428,3 +428,33 @@ def test_a_sweep_date_past_the_end_where_the_distribution_reaches_there(sc):
                provider="newco", draws=2, statistic="mean")  # fmt: skip
     assert da.to_numpy()[0] > 0
     assert da.to_numpy()[1] == 0  # never enters: no revenue
+
+
+def test_a_sweep_of_the_irr_ranks_the_draws_without_one_as_summaries_do(sc):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simlab.tables import irr_ranks, quantiles_of
+
+    grid = {"providers.plusco.price_in": [1.0, 2.0]}
+    stats = ("median", "q95", "p_negative", "mean")
+    with pytest.warns(SimlabWarning, match="each ranks below every rate where the flows never"):
+        da = sweep(sc, grid, "irr", provider="plusco", draws=32, statistic=stats)
+    table = simlab.sample_inputs(sc, 32, 0)  # the sweep's base draws, by hand
+    table["providers.plusco.price_in"] = 1.0
+    res = simlab.simulate(sc, table)
+    raw = res.metric("irr", "plusco").to_numpy()
+    ranked, _ = irr_ranks(res, "plusco")
+    assert 0.5 < np.isnan(raw).mean() < 1  # most draws have no IRR ...
+    assert np.isfinite(np.nanmedian(raw))  # ... so the median of the rest is a rate
+    point = da.sel({"providers.plusco.price_in": 1.0})
+    assert point.sel(statistic="median") == quantiles_of(ranked, [0.5])[0] == -np.inf
+    assert point.sel(statistic="q95") == pytest.approx(quantiles_of(ranked, [0.95])[0])
+    assert point.sel(statistic="p_negative") == pytest.approx(np.mean(ranked < 0))
+    assert np.isnan(point.sel(statistic="mean"))  # no mean over ranks
+    assert point.coords["nan_draws"] == np.isnan(raw).sum()
+    fig = simlab.plot.sweep_line(da)
+    assert "values not drawn: their draw has no IRR" in fig.axes[0].get_title()
+    plt.close(fig)

@@ -132,6 +132,7 @@ class _Chunk:
     table: pd.DataFrame
     target: _Target
     block_size: int
+    ranked: bool = False
 
 
 _WORKER_SCENARIOS: dict[str, Scenario] = {}
@@ -147,18 +148,33 @@ def _run_chunk(chunk: _Chunk) -> np.ndarray:
             _WORKER_SCENARIOS.clear()
         scenario = scenario_from_json(chunk.document, chunk.origin, chunk.scenario_hash)
         _WORKER_SCENARIOS[chunk.scenario_hash] = scenario
-    return _simulate_values(scenario, chunk.table, chunk.target, chunk.block_size)[0]
+    return _simulate_values(
+        scenario, chunk.table, chunk.target, chunk.block_size, ranked=chunk.ranked
+    )[0]
 
 
 def _simulate_values(
-    scenario: Scenario, table: pd.DataFrame, target: _Target, block_size: int
+    scenario: Scenario,
+    table: pd.DataFrame,
+    target: _Target,
+    block_size: int,
+    ranked: bool = False,
 ) -> tuple[np.ndarray, str]:
+    """Run a table's rows; return the target metric per row and its units.
+
+    With ``ranked``, a missing IRR is -inf or +inf where its rank is known (the flows never
+    pay back or the NPV is negative; or not), as in summaries (:func:`simlab.tables.irr_ranks`).
+    """
     from simlab.experiment import simulate
 
     inputs = table if table.shape[1] else None
     res = simulate(scenario, inputs, block_size=block_size)
     data = res.metric(target.metric, target.who, target.year)
     values = data.to_numpy().astype(np.float64)
+    if ranked and target.metric == "irr":
+        from simlab.tables import irr_ranks
+
+        values = irr_ranks(res, target.who)[0]
     if inputs is None:  # no column: one run of the point values stands for every row
         values = np.repeat(values, len(table))
     return values, str(data.attrs.get("units", ""))
@@ -170,8 +186,12 @@ def _evaluate(
     target: _Target,
     block_size: int,
     executor: object,
+    ranked: bool = False,
 ) -> tuple[np.ndarray, str]:
     """Run every row and return the target metric per row, and its units.
+
+    ``ranked``: a missing IRR as -inf/+inf where its rank is known (see
+    :func:`_simulate_values`); for statistics over draws, not for variance estimators.
 
     In this process: batched :func:`~simlab.simulate` calls of up to :data:`MAX_ROWS`
     rows, each chunk of the table built only when it runs. With an executor: chunks of
@@ -189,11 +209,11 @@ def _evaluate(
             parts, units = [], ""
             for start in range(0, n, size):
                 chunk = source.take(start, min(n, start + size))
-                values, units = _simulate_values(scenario, chunk, target, block_size)
+                values, units = _simulate_values(scenario, chunk, target, block_size, ranked)
                 parts.append(values)
                 bar.update(len(chunk))
             return np.concatenate(parts), units
-        return _evaluate_on(scenario, source, target, block_size, executor, bar)
+        return _evaluate_on(scenario, source, target, block_size, executor, bar, ranked)
 
 
 def _evaluate_on(
@@ -203,6 +223,7 @@ def _evaluate_on(
     block_size: int,
     executor: object,
     bar: Any,
+    ranked: bool = False,
 ) -> tuple[np.ndarray, str]:
     """:func:`_evaluate` with an executor: chunks of ``block_size`` rows, in row order."""
     n = len(source)
@@ -217,7 +238,9 @@ def _evaluate_on(
         while True:
             while len(pending) < IN_FLIGHT and (begin := next(starts, None)) is not None:
                 chunk = source.take(begin, min(n, begin + block_size))
-                job = _Chunk(document, scenario.origin, scenario.hash, chunk, target, block_size)
+                job = _Chunk(
+                    document, scenario.origin, scenario.hash, chunk, target, block_size, ranked
+                )
                 pending.append(pool.submit(_run_chunk, job))
             if not pending:
                 break
@@ -261,16 +284,43 @@ def _check_statistic(name: object) -> str:
 
 
 def _statistic(values: np.ndarray, name: str) -> np.ndarray:
-    """Apply a statistic over the last axis, leaving NaN draws out."""
+    """Apply a statistic over the last axis, leaving NaN draws out.
+
+    Draws at -inf or +inf (a missing IRR with a known rank) count in the median, the
+    quantiles and ``p_negative``, as in summaries; a point with any has no mean or std
+    (NaN).
+    """
     finite = np.isfinite(values)
+    if np.isinf(values).any() and name not in ("mean", "std"):
+        from simlab.tables import quantiles_of
+
+        rows = values.reshape(-1, values.shape[-1])
+        if name == "p_negative":
+            counted = ~np.isnan(rows)
+            below = (np.where(counted, rows, 0.0) < 0).sum(axis=-1)
+            out = np.where(
+                counted.any(axis=-1), below / np.maximum(counted.sum(axis=-1), 1), np.nan
+            )
+        else:
+            q = 0.5 if name == "median" else float(name[1:]) / 100.0
+            out = np.array([quantiles_of(row, [q])[0] for row in rows])
+        return out.reshape(values.shape[:-1])
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # a point with no finite draw: NaN
         if name == "mean":
-            return np.nanmean(np.where(finite, values, np.nan), axis=-1)
+            return np.where(
+                np.isinf(values).any(axis=-1),
+                np.nan,
+                np.nanmean(np.where(finite, values, np.nan), axis=-1),
+            )
         if name == "median":
             return np.nanmedian(np.where(finite, values, np.nan), axis=-1)
         if name == "std":
-            return np.nanstd(np.where(finite, values, np.nan), axis=-1, ddof=1)
+            return np.where(
+                np.isinf(values).any(axis=-1),
+                np.nan,
+                np.nanstd(np.where(finite, values, np.nan), axis=-1, ddof=1),
+            )
         if name == "p_negative":
             kept = finite.sum(axis=-1)
             below = (np.where(finite, values, 0.0) < 0).sum(axis=-1)
@@ -293,9 +343,16 @@ def _evaluate_points(
     Returns the target metric as (points, draws), the number of NaN draws per point, and
     the units; warns (``how`` says what is done with them) if any draw is NaN.
     """
-    values, units = _evaluate(scenario, Rows(base, points), target, block_size, executor)
+    values, units = _evaluate(
+        scenario, Rows(base, points), target, block_size, executor, ranked=True
+    )
     values = values.reshape(len(points), len(base))
     missing = (~np.isfinite(values)).sum(axis=1)
+    if target.metric == "irr":  # ranked, not left out: say so
+        how = (
+            "each ranks below every rate where the flows never pay back or the NPV < 0, above "
+            "where not, in the median, quantiles and p_negative (no mean or std where any)"
+        )
     _warn_nan(target, int(missing.sum()), values.size, how)
     return values, missing, units
 

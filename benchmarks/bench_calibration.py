@@ -3,7 +3,7 @@
 ``simlab.calibrate("history-2023", ...)`` with the settings of docs/calibration.md
 (10 waves of 2,000 draws, discrepancy 0.1, the three Google token counts skipped), in
 this process and on a pool of two processes; each timed once after a warm-up run of
-1,000 draws (imports, first compilation of the code paths). Also reported: draws kept,
+1,000 draws of the hindcast (imports, first use of every code path). Also reported: draws kept,
 effective sample size, and the time of one prior run of the hindcast (2,000 draws, paths).
 
 Target: the 20,000-draw calibration in under 60 s on a 2-core machine.
@@ -38,7 +38,7 @@ def main() -> None:
     obs = simlab.load_observations("history-2023")
     settings = {"seed": args.seed, "waves": 10, "discrepancy": 0.1, "skip": skip}
     warnings.simplefilter("ignore", simlab.SimlabWarning)
-    simlab.calibrate("history-2023", obs, draws=1_000, **settings)  # warm-up
+    simlab.run("history-2023", draws=1_000, seed=2, paths=True, progress=False)  # warm-up
     figures: dict[str, object] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "load": os.getloadavg()[0],
@@ -54,7 +54,7 @@ def main() -> None:
     figures["ess"] = round(cal.ess, 1)
     if args.workers > 1:
         with process_pool(args.workers) as pool:
-            simlab.calibrate("history-2023", obs, draws=1_000, executor=pool, **settings)
+            simlab.run("history-2023", draws=2048, seed=2, paths=True, executor=pool)
             started = time.perf_counter()
             pooled = simlab.calibrate(
                 "history-2023", obs, draws=args.draws, executor=pool, **settings

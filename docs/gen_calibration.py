@@ -277,19 +277,22 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "## Calibration diagnostics",
         "",
         f"Draws kept (not ruled out yet) by wave, and the level that chose the next wave's "
-        f"centres (it falls to the cut, {cal.cut:g}):",
+        f"centres (it falls to the cut, {cal.cut:g}); the last row is the Metropolis moves "
+        "(proposals, and proposals accepted):",
         "",
-        "| wave | draws | kept | next level |",
-        "|---|---|---|---|",
+        "| wave | step | draws | kept or accepted | next level |",
+        "|---|---|---|---|---|",
     ]
     for _, w in waves.iterrows():
+        level = f"{w['next_level']:.2f}" if w["step"] == "wave" else ""
         lines.append(
-            f"| {int(w['wave'])} | {int(w['draws']):,} | {int(w['kept'])} | {w['next_level']:.2f} |"
+            f"| {int(w['wave'])} | {w['step']} | {int(w['draws']):,} | {int(w['kept'])} | {level} |"
         )
     lines += [
         "",
-        f"Effective sample size (Kish) of the {len(cal.inputs)} kept draws: {cal.ess:.1f}. "
-        "How far each parameter's 90 % interval shrank (1: pinned, 0: unchanged):",
+        f"Effective sample size (Kish, copies counted once) of the {len(cal.inputs)} "
+        f"particles: {cal.ess:.1f}. How far each parameter's 90 % interval shrank (1: "
+        "pinned, 0: unchanged):",
         "",
         "| parameter | prior 90 % | calibrated median [90 %] | shrinkage |",
         "|---|---|---|---|",
@@ -337,9 +340,13 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "kept draws of all waves are weighted by the inverse of the waves' mixture density "
         "(the balance heuristic of multiple importance sampling, Veach & Guibas 1995), so "
         "that, wave 1 covering every prior, they are a consistent sample of the priors "
-        "restricted to what history allows. The weights are uneven (late waves sample "
-        "densely where early ones found few draws), so the effective sample size is well "
-        "below the count of kept draws; more draws raise both. Runs are seeded "
+        "restricted to what history allows. Those weights are uneven (late waves sample "
+        "densely where early ones found few draws), so a quarter of the draws then "
+        "resamples them into particles and moves each by Metropolis steps that target the "
+        "same restricted prior (a reflected random walk accepted when the new point is not "
+        "ruled out; Del Moral, Doucet & Jasra 2012): the particles carry equal weights and "
+        "the copies resampling makes spread apart. More draws raise the effective sample "
+        "size about in proportion. Runs are seeded "
         "(`SeedSequence(seed, spawn_key=(wave,))`) and bit-identical on any executor. "
         "References with DOIs: `simlab.calibration.matching`.",
         "",
@@ -377,7 +384,9 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "why it should fall (issue 12's item 5, not done: see the note below).",
         "",
         f"P(claim) over {FORWARD_DRAWS:,} draws of baseline-2025 (seed {FORWARD_SEED}; the "
-        "same draws of every other parameter in each column; standard error in brackets):",
+        "same draws of every other parameter in each column; in brackets the forward Monte "
+        "Carlo's standard error, which leaves out the calibration's own sampling error, "
+        f"an effective sample size of {cal.ess:.0f}):",
         "",
         "| claim | before | after | after, with the history's API growth |",
         "|---|---|---|---|",

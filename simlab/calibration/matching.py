@@ -21,6 +21,11 @@ run on the simulator itself (no emulator: a draw of the hindcast costs about a m
    sampling, Veach & Guibas 1995; Owen & Zhou 2000). Wave 1 covers the whole cube, so the
    weighted draws are a consistent sample of the prior restricted to the NROY region,
    whatever the later waves miss.
+5. A share of the draws (``moves``, a quarter by default) then resamples the kept draws
+   by weight into particles and moves them by Metropolis steps that target that same
+   restricted prior (a reflected random walk, accepted when the new point is not ruled
+   out: the MCMC move of Del Moral, Doucet & Jasra 2012), so they come out with equal
+   weights and the duplicates of resampling spread apart.
 
 History matching fits few observations with tolerances better than a likelihood would: it
 rules out what is inconsistent with history instead of claiming a posterior that a model
@@ -81,6 +86,10 @@ __all__ = ["Calibration", "calibrate", "implausibility"]
 ELITE = 0.005
 #: At most this many centres in a wave's proposal (the best draws).
 CENTRES = 400
+#: Particles moved by Metropolis steps after the waves (at most).
+CHAINS = 500
+#: The random walk's scale, as a fraction of the kept draws' spread per dimension.
+MOVE_SCALE = 0.5
 #: Draws simulated together (as ``simlab.run``'s block size).
 BLOCK = 1024
 
@@ -190,7 +199,9 @@ class Calibration:
     prior_model : numpy.ndarray
         Their observation values.
     waves : pandas.DataFrame
-        Per wave: draws, NROY draws in it, and the box's volume (fraction of the cube).
+        Per wave (``step`` "wave"): draws, draws kept (not ruled out) and the level that
+        chose the next wave's centres; a last row (``step`` "move") for the Metropolis
+        moves: proposals and proposals accepted.
     cut : float
         The implausibility cut.
     discrepancy : float
@@ -235,9 +246,15 @@ class Calibration:
 
     @property
     def ess(self) -> float:
-        """Kish's effective sample size of the kept draws, ``(sum w)^2 / sum w^2``."""
-        w = self.weights
-        return float(w.sum() ** 2 / (w**2).sum()) if w.size else 0.0
+        """Kish's effective sample size of the kept draws, ``(sum w)^2 / sum w^2``.
+
+        Identical draws (copies that resampling made and no move separated) count as one,
+        with their weights summed.
+        """
+        if not len(self.inputs):
+            return 0.0
+        w = self.inputs.groupby(self.parameters, sort=False)["weight"].sum().to_numpy()
+        return float(w.sum() ** 2 / (w**2).sum())
 
     def shrinkage(self) -> pd.DataFrame:
         """How much each parameter's 90 % interval shrank from the prior to the calibration.
@@ -431,6 +448,50 @@ def _observe_block(
         return out
 
 
+def _move(
+    sc: Scenario,
+    names: list[str],
+    observations: Observations,
+    pool: cf.Executor | None,
+    u: np.ndarray,
+    model: np.ndarray,
+    weights: np.ndarray,
+    budget: int,
+    key: tuple[int, int],
+    cut: float,
+    discrepancy: float,
+    use: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resample the kept draws by weight, then move them by Metropolis steps.
+
+    The target is the prior (uniform on the cube) restricted to the draws not ruled out:
+    a symmetric random walk (reflected at the cube's faces) is accepted exactly when the
+    new point is not ruled out (Del Moral, Doucet & Jasra 2012's MCMC move). The moves
+    spread the duplicates that resampling makes, so the particles carry equal weights.
+    Returns the particles, their observation values, and every proposal's values.
+    """
+    seed, first = key
+    chains = max(1, min(CHAINS, budget // 4))
+    steps = max(1, budget // chains)
+    gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(first,)))
+    # Systematic resampling: each particle's count is within one of chains * weight.
+    points = (gen.random() + np.arange(chains)) / chains
+    pick = np.minimum(np.searchsorted(np.cumsum(weights), points), len(weights) - 1)
+    u, model = u[pick].copy(), model[pick].copy()
+    mean = u.mean(axis=0)
+    scale = MOVE_SCALE * np.maximum(np.sqrt(((u - mean) ** 2).mean(axis=0)), 1e-3)
+    proposed = []
+    for step in range(steps):
+        gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(first + 1 + step,)))
+        trial = np.abs(u + scale * gen.standard_normal(u.shape))
+        trial = 1.0 - np.abs(1.0 - trial)  # reflected into [0, 1]: a symmetric walk
+        values = _simulate(sc, _values(sc, names, trial), observations, pool)
+        proposed.append(values)
+        accept = implausibility(observations, values, discrepancy)[:, use].max(axis=1) <= cut
+        u[accept], model[accept] = trial[accept], values[accept]
+    return u, model, np.concatenate(proposed)
+
+
 def _values(scenario: Scenario, names: list[str], u: np.ndarray) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     for j, name in enumerate(names):
@@ -487,6 +548,7 @@ def calibrate(
     cut: float = CUT,
     discrepancy: float = 0.0,
     skip: Sequence[str] = (),
+    moves: float = 0.25,
     executor: object = None,
 ) -> Calibration:
     """Calibrate a scenario to observations by history matching in waves.
@@ -517,6 +579,11 @@ def calibrate(
     skip : sequence of str
         Observations left out of the matching (e.g. those the model cannot represent,
         with the reason in the docs); they are still scored in :meth:`Calibration.table`.
+    moves : float
+        Share of ``draws`` spent after the waves on moving the kept draws by Metropolis
+        steps (resample by weight, then random-walk moves accepted where not ruled
+        out), so that they come out with equal weights and fewer duplicates; 0 keeps the
+        waves' weighted draws as they are.
     executor : None, "processes" or concurrent.futures.Executor
         Where blocks of draws run, as in :func:`simlab.run`.
 
@@ -550,6 +617,8 @@ def calibrate(
             raise ScenarioError(f"{name} must be an integer >= {low}, got {value!r}")
     if draws < waves:
         raise ScenarioError(f"draws ({draws}) must be at least waves ({waves})")
+    if isinstance(moves, bool) or not isinstance(moves, int | float) or not 0 <= moves < 1:
+        raise ScenarioError(f"moves must be a share of draws in [0, 1), got {moves!r}")
     if isinstance(cut, bool) or not isinstance(cut, int | float) or not cut > 0:
         raise ScenarioError(f"cut must be a number > 0, got {cut!r}")
     if (
@@ -579,7 +648,9 @@ def calibrate(
         )
     pool, owned = _executor(executor)
     d = len(names)
-    per_wave = [draws // waves + (1 if k < draws % waves else 0) for k in range(waves)]
+    n_move = int(draws * moves) if draws - int(draws * moves) >= waves else 0
+    n_waves = draws - n_move
+    per_wave = [n_waves // waves + (1 if k < n_waves % waves else 0) for k in range(waves)]
     proposals: list[_Proposal] = []
     all_u, all_model, all_wave, all_worst = [], [], [], []
     prior_inputs = pd.DataFrame()
@@ -609,43 +680,72 @@ def calibrate(
             rows.append(
                 {
                     "wave": k + 1,
+                    "step": "wave",
                     "draws": n,
                     "kept": int((worst <= cut).sum()),
                     "next_level": level,
                 }
             )
             proposal = _Proposal.around(elite, gen)
+        u_all = np.concatenate(all_u)
+        model_all = np.concatenate(all_model)
+        wave_all = np.concatenate(all_wave)
+        ok = np.concatenate(all_worst) <= cut
+        if not ok.any():
+            ruled = np.where(
+                use,
+                (implausibility(observations, prior_model, discrepancy) > cut).mean(axis=0),
+                -1.0,
+            )
+            order = np.argsort(-ruled, kind="stable")[:3]
+            ids = list(observations)
+            named = ", ".join(f"{ids[j]} (rules out {ruled[j]:.0%})" for j in order)
+            raise ScenarioError(
+                f"calibrate: none of {draws} draws of {sc.name!r} is consistent with the "
+                f"observations at cut {cut}; most binding: {named}. Widen the priors, "
+                "loosen those tolerances, or raise the cut"
+            )
+        # Balance-heuristic weights: the prior is uniform on the cube, the draws come from
+        # the mixture of the waves' proposals: w = 1 / sum_k (n_k / N) q_k(u).
+        total = float(sum(per_wave))
+        u_kept, model_kept = u_all[ok], model_all[ok]
+        density = np.zeros(len(u_kept))
+        for q, n_k in zip(proposals, per_wave, strict=True):
+            density += (n_k / total) * q.density(u_kept)
+        weights = 1.0 / density
+        weights /= weights.sum()
+        wave_kept = wave_all[ok]
+        if n_move:
+            u_kept, model_kept, extra = _move(
+                sc, names, observations, pool, u_kept, model_kept, weights,
+                n_move, (seed, waves), cut, discrepancy, use,
+            )  # fmt: skip
+            model_all = np.concatenate([model_all, extra])
+            accepted = len(extra)
+            rows.append(
+                {
+                    "wave": waves + 1,
+                    "step": "move",
+                    "draws": n_move,
+                    "kept": int(
+                        (
+                            implausibility(observations, extra, discrepancy)[:, use].max(axis=1)
+                            <= cut
+                        ).sum()
+                    )
+                    if accepted
+                    else 0,
+                    "next_level": cut,
+                }
+            )
+            weights = np.full(len(u_kept), 1.0 / len(u_kept))
+            wave_kept = np.full(len(u_kept), waves + 1)
     finally:
         if owned and pool is not None:
             pool.shutdown()
-    u_all = np.concatenate(all_u)
-    model_all = np.concatenate(all_model)
-    wave_all = np.concatenate(all_wave)
-    ok = np.concatenate(all_worst) <= cut
-    if not ok.any():
-        ruled = np.where(
-            use, (implausibility(observations, prior_model, discrepancy) > cut).mean(axis=0), -1.0
-        )
-        order = np.argsort(-ruled, kind="stable")[:3]
-        ids = list(observations)
-        named = ", ".join(f"{ids[j]} (rules out {ruled[j]:.0%})" for j in order)
-        raise ScenarioError(
-            f"calibrate: none of {draws} draws of {sc.name!r} is consistent with the "
-            f"observations at cut {cut}; most binding: {named}. Widen the priors, loosen "
-            "those tolerances, or raise the cut"
-        )
-    # Balance-heuristic weights: the prior is uniform on the cube, the draws come from
-    # the mixture of the waves' proposals: w = 1 / sum_k (n_k / N) q_k(u).
-    total = float(sum(per_wave))
-    u_kept = u_all[ok]
-    density = np.zeros(len(u_kept))
-    for q, n_k in zip(proposals, per_wave, strict=True):
-        density += (n_k / total) * q.density(u_kept)
-    weights = 1.0 / density
-    weights /= weights.sum()
     inputs = _values(sc, names, u_kept)
     inputs["weight"] = weights
-    inputs["wave"] = wave_all[ok]
+    inputs["wave"] = wave_kept
     if len(inputs) < 50:
         warnings.warn(
             f"calibrate: only {len(inputs)} draws of {sc.name!r} are consistent with the "
@@ -657,7 +757,7 @@ def calibrate(
         scenario=sc,
         observations=observations,
         inputs=inputs,
-        model=model_all[ok],
+        model=model_kept,
         prior_inputs=prior_inputs,
         prior_model=prior_model,
         waves=pd.DataFrame(rows).set_index("wave"),

@@ -52,7 +52,13 @@ MODE_PARAMS = {
     "frontier": {"first", "cadence", "gap_change", "training_cost", "training_growth"},
 }
 #: Provider parameters read only through capex events.
-CAPEX_PARAMS = {"capacity_cost", "capacity_cost_decline", "capex_lead", "capex_life"}
+CAPEX_PARAMS = {
+    "capacity_cost",
+    "capacity_cost_decline",
+    "capex_lead",
+    "capex_life",
+    "own_cost_share",
+}
 
 
 def written(document: object, path: str) -> bool:
@@ -69,9 +75,9 @@ def used_params(sc: Scenario) -> dict[str, Param]:
     """Return the parameters of ``sc`` that a run reads, by path, in file order.
 
     Left out: pricing parameters of other rules than the provider's, release parameters of
-    other modes, the frontier's rate without a ``frontier0``, and a provider's capex
-    settings when it has no capex event
-    (``capex_lead``/``capex_life`` also when every such event sets its own). A figure written
+    other modes, the frontier's rate without a ``frontier0``, and a provider's capacity
+    settings when it owns no capacity (no ``capacity`` and no capex event;
+    ``capex_lead``/``capex_life`` also when every such event sets its own). A figure written
     in a file but never read (e.g. a ``markup`` inherited by a variant that switched the rule)
     is not a figure the scenario uses.
     """
@@ -99,13 +105,16 @@ def used_params(sc: Scenario) -> dict[str, Param]:
             elif rest[0] == "releases" and provider.releases is not None:
                 used = rest[1] in MODE_PARAMS[provider.releases.mode]
             elif rest[0] in CAPEX_PARAMS:
+                # Owned capacity: the start's (which retires over capex_life, is valued
+                # at capacity_cost in the terminal value) and what capex events buy.
                 events = capex_events.get(name, [])
+                owns = provider.capacity is not None
                 if rest[0] == "capex_lead":
                     used = any(e.lead is None for e in events)
                 elif rest[0] == "capex_life":
-                    used = any(e.life is None for e in events)
+                    used = owns or any(e.life is None for e in events)
                 else:
-                    used = bool(events)
+                    used = owns or bool(events)
         if used:
             out[path] = param
     return out

@@ -120,6 +120,24 @@ _ROWS = (
            "revenue per dollar of capex", "ratio"),
     Metric("model_roi", "1", _PG, _SUMMED, "ratio of sums over the horizon",
            "revenue per dollar of training", "ratio"),
+    Metric("compute_roi", "1", _PG, _SUMMED, "ratio of sums over the horizon",
+           "revenue per dollar spent on compute: serving (energy and rent), capex and the "
+           "releases' training paid in cash", "ratio"),
+    Metric("utilisation", "1", _PG, _SUMMED, "ratio of sums over the horizon",
+           "tokens served on owned capacity over owned capacity in service; NaN without "
+           "owned capacity", "percent"),
+    Metric("rented_share", "1", _PG, _SUMMED, "ratio of sums over the horizon",
+           "share of the tokens served that ran on rented capacity", "percent"),
+    Metric("compute_cost", "USD per million tokens", _PG, _SUMMED,
+           "ratio of sums over the horizon",
+           "compute cost per token served: energy and operations on owned capacity, rent, "
+           "and the depreciation of inference capex (idle capacity included)", "price"),
+    Metric("npv_explicit", "USD", _PG, "sum", "discounted sum over the horizon",
+           "net present value of the horizon's free cash flow alone (no terminal value)",
+           "usd"),
+    Metric("terminal_pv", "USD", _PG, "sum", "discounted from the horizon",
+           "present value of the normalised terminal value (0 when the scenario uses none)",
+           "usd"),
     Metric("valuation", "USD", _PG, "sum", "discounted sum plus the terminal value, always",
            "PV of fcf plus PV of the terminal value (an enterprise value); NaN where the "
            "discount rate <= terminal growth (allowed only with the terminal value off)",
@@ -187,6 +205,7 @@ PATHS: dict[str, str] = {
     "cost": "USD per million tokens",
     "quality": "index points",
     "capacity": "tokens per month",
+    "owned": "tokens per month",
     "served": "tokens per month",
     "unmet": "tokens per month",
     "revenue": "USD per step",

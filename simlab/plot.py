@@ -45,7 +45,7 @@ __all__ = [
 
 #: Path variables that add up over a group's members; the others (price, cost, quality)
 #: are share-weighted means over the members, as the engine's group metrics are.
-_ADDITIVE_PATHS = ("share", "capacity", "served", "revenue", "capex", "fcf", "cash")
+_ADDITIVE_PATHS = ("share", "capacity", "owned", "served", "revenue", "capex", "fcf", "cash")
 
 _NAMES = {
     "share": "Market share",

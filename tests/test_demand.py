@@ -308,9 +308,11 @@ def test_seat_revenue_is_paying_seats_times_seat_price_exactly():
     np.testing.assert_allclose(revenue[:, 0], seats[:, 0] * 20.0, rtol=1e-12)
     np.testing.assert_allclose(revenue[:, 1], seats[:, 1] * 25.0, rtol=1e-12)
     assert (revenue[:, 2] == 0).all() and (p["share"][:, 2, 0] == 0).all()  # sells no seats
-    # Tokens served are every user's, paying or not; tokens per seat grow 20 %/yr.
+    # Tokens served are every user's, paying or not; tokens per seat grow 20 %/yr (the
+    # first step's at its midpoint, half a month in).
     users = p["volume"][:, 0, 0][:, None] * (seats / seats.sum(axis=1, keepdims=True))
-    assert p["served"][0, 0, 0] == pytest.approx(users[0, 0] * 3e5, rel=1e-9)
+    intensity = 1.2 ** (0.5 / 12)
+    assert p["served"][0, 0, 0] == pytest.approx(users[0, 0] * 3e5 * intensity, rel=1e-9)
 
 
 def test_free_users_add_cost_not_revenue():

@@ -46,10 +46,11 @@ def varied_inputs(sc: Scenario, n: int, seed: int = 3) -> pd.DataFrame:
 
 
 def test_adoption_follows_the_closed_form_bass_curve(full_run, full):
-    # Enterprise has constant p, q: adoption at step k is F(tau0 + k dt) to 1e-9.
+    # Enterprise has constant p, q: adoption over step k is F at its midpoint,
+    # F(tau0 + (k + 1/2) dt), to 1e-9 (flows are rates at the step's midpoint).
     seg = full.spec.segments["enterprise"]
     p, q, a0 = seg.bass_p.value, seg.bass_q.value, seg.adoption0.value
-    t = bass_time(a0, p, q) + np.arange(full.n_steps) * full.dt
+    t = bass_time(a0, p, q) + (np.arange(full.n_steps) + 0.5) * full.dt
     got = full_run.paths.adoption.sel(segment="enterprise").isel(draw=0).to_numpy()
     np.testing.assert_allclose(got, bass_cdf(t, p, q), rtol=0, atol=1e-6)
     # float32 paths; check the engine in float64 through a one-segment recomputation.
@@ -68,11 +69,12 @@ def test_adoption_stays_on_the_curve_across_a_shock_to_q(full):
     seg = full.spec.segments["consumer"]
     p, q, a0 = seg.bass_p.value, seg.bass_q.value, seg.adoption0.value
     k_shock = int(full.step_of_days(np.array([full.params["events.adoption-shock.date"].value]))[0])
-    before = bass_time(a0, p, q) + np.arange(k_shock) * full.dt
+    # Adoption over a step is the curve at the step's midpoint.
+    before = bass_time(a0, p, q) + (np.arange(k_shock) + 0.5) * full.dt
     np.testing.assert_allclose(adoption[:k_shock, 0, 0], bass_cdf(before, p, q), atol=1e-9)
     # After the shock the path is the new curve, entered at the adoption reached: no jump.
     q2 = q * 1.5
-    a_at = bass_cdf(bass_time(a0, p, q) + k_shock * full.dt, p, q)
+    a_at = bass_cdf(bass_time(a0, p, q) + (k_shock + 0.5) * full.dt, p, q)
     after = bass_time(a_at, p, q2) + np.arange(full.n_steps - k_shock) * full.dt
     np.testing.assert_allclose(adoption[k_shock:, 0, 0], bass_cdf(after, p, q2), atol=1e-9)
 
@@ -189,8 +191,11 @@ def test_share_defense_cuts_price_when_share_falls(full):
 
 def test_capex_adds_capacity_after_its_lead_time(full_run):
     cap = full_run.paths.capacity.sel(provider="closedco").isel(draw=0).to_pandas()
-    assert cap.loc["2025-08-01"] == pytest.approx(3e13, rel=1e-6)  # lead 0.5 y from 2025-03
-    assert cap.loc["2025-10-01"] > 3e13
+    # The start's 3e13 (an even-aged fleet) retires evenly over its 2-year life; the
+    # capex (lead 0.5 y from 2025-03) has delivered nothing by 2025-08.
+    start_fleet = 3e13 * (1.0 - np.arange(len(cap)) / 24.0).clip(0.0)
+    assert cap.loc["2025-08-01"] == pytest.approx(start_fleet[7], rel=1e-6)
+    assert cap.loc["2025-10-01"] > start_fleet[9]
     capex = full_run.paths.capex.sel(provider="closedco").isel(draw=0).sum()
     assert float(capex) == pytest.approx(2e10, rel=1e-5)
 
@@ -274,9 +279,15 @@ def test_npv_irr_payback_metrics_match_the_finance_functions(full):
     dt, T = full.dt, full.n_steps
     times = (np.arange(T) + 1.0) * dt
     rate, growth = 0.1, 0.02
+    tail = rec.tail
     for p, name in enumerate(full.providers):
         flows = fcf[0, p]
-        tv = flows[-12:].sum() * (1 + growth) / (rate - growth)
+        # The normalised terminal year: its capex and training cash replaced by keeping
+        # the owned capacity in service (replacement plus growth) and the full training.
+        normal = flows[-12:].sum() + tail["capex"][p, 0] + tail["training_cash"][p, 0]
+        normal -= tail["training"][p, 0] + tail["replacement"][p, 0]
+        normal -= growth * tail["owned_value"][p, 0]
+        tv = normal * (1 + growth) / (rate - growth)
         expected = npv(rate, flows, times) + tv * (1 + rate) ** -(T * dt)
         assert metrics.provider["npv"][0, p] == pytest.approx(float(expected), rel=1e-10), name
         with_tv = flows.copy()
@@ -326,7 +337,7 @@ def test_engine_invariants_for_random_valid_parameters(
     assert own[1] <= own[0] * (1 + 1e-12)  # a higher own price never raises own share
 
 
-def test_capex_of_a_provider_without_capacity_leaves_it_unlimited(full):
+def test_a_provider_with_capex_but_no_capacity_rents_until_its_capex_delivers(full):
     sc = Scenario.from_dict(
         {
             **full.document,
@@ -341,9 +352,14 @@ def test_capex_of_a_provider_without_capacity_leaves_it_unlimited(full):
         }
     )
     res = simulate(sc, paths=True)
-    assert np.isinf(res.paths.capacity.sel(provider="closedco")).all()
+    cap = res.paths.capacity.sel(provider="closedco").isel(draw=0).to_pandas()
+    assert (cap.loc[:"2025-08-01"] == 0).all()  # nothing owned before the capex delivers
+    assert (cap.loc["2025-10-01":"2026-06-01"] > 0).all()
     assert res.metrics.capex.sel(provider="closedco").item() == pytest.approx(2e10)
-    assert res.metrics.unmet_share.item() == 0.0
+    assert res.metrics.unmet_share.item() == 0.0  # renting: never short of capacity
+    owned = res.paths.owned.sel(provider="closedco").isel(draw=0)
+    served = res.paths.served.sel(provider="closedco").isel(draw=0)
+    np.testing.assert_allclose(owned, np.minimum(served, cap.to_numpy()), rtol=1e-6)
 
 
 def test_unmet_demand_by_provider_adds_up_to_the_total(full):
@@ -351,14 +367,20 @@ def test_unmet_demand_by_provider_adds_up_to_the_total(full):
 
     doc = {**full.document, "providers": dict(full.document["providers"])}
     for name in ("plusco", "openco", "follower", "newco"):
-        doc["providers"][name] = {**doc["providers"][name], "capacity": 2e12}
+        doc["providers"][name] = {
+            **doc["providers"][name],
+            "capacity": 2e12,
+            "capacity_cost": 1e-3,
+            "capex_life": 50.0,
+            "rent": False,
+        }
     sc = Scenario.from_dict(doc)
     rec = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True)
     by_provider = rec.paths["unmet"][:, :, 0].sum(axis=1)
     assert rec.unmet[:, 0].max() > 0  # capacity binds somewhere
     np.testing.assert_allclose(by_provider, rec.unmet[:, 0], rtol=1e-12, atol=1e-3)
-    served = rec.paths["served"][:, :, 0]
-    capacity = rec.paths["capacity"][:, :, 0]
+    served = rec.paths["served"][:, 1:, 0]  # the capped providers (closedco rents)
+    capacity = rec.paths["capacity"][:, 1:, 0]
     assert (served <= capacity * (1 + 1e-12)).all()
 
 
@@ -491,7 +513,7 @@ def test_a_capacity_shock_scales_the_capacity_in_service_at_its_date(full):
     shocked = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True).paths["capacity"]
     k = int(sc.step_of_days(np.array([sc.params["events.halve.date"].value]))[0])
     p = sc.providers.index("closedco")
-    assert base[k, p, 0] > 3e13  # capex has added capacity by then
+    assert base[k, p, 0] > 3e13 * max(0.0, 1.0 - k / 24)  # capex has added capacity by then
     np.testing.assert_array_equal(shocked[:k, p, 0], base[:k, p, 0])
     np.testing.assert_allclose(shocked[k:, p, 0], 0.5 * base[k:, p, 0], rtol=1e-12)
 
@@ -638,10 +660,16 @@ def test_weekly_steps_annualise_the_irr_and_terminal_value_with_52_18_weeks_a_ye
     fcf = rec.fcf.copy()
     metrics = reduce_block(sc, values, rec)
     T, rate, growth = sc.n_steps, 0.1, 0.02
+    tail = rec.tail
     for p, name in enumerate(sc.providers):
         flows = fcf[0, p]
-        # the last 52 weeks, scaled to 52.18 weeks: one year's flow
-        tv = flows[-52:].sum() * (weeks_a_year / 52) * (1 + growth) / (rate - growth)
+        # the last 52 weeks, scaled to 52.18 weeks: one year's flow, normalised (its capex
+        # and training cash replaced by replacement capex and the full training cost)
+        last = flows[-52:].sum() + tail["capex"][p, 0] + tail["training_cash"][p, 0]
+        last -= tail["training"][p, 0]
+        year = last * (weeks_a_year / 52) - tail["replacement"][p, 0]
+        year -= growth * tail["owned_value"][p, 0]
+        tv = year * (1 + growth) / (rate - growth)
         expected = npv(rate, flows, (np.arange(T) + 1.0) / weeks_a_year)
         expected += tv * (1 + rate) ** -(T / weeks_a_year)
         assert metrics.provider["npv"][0, p] == pytest.approx(float(expected), rel=1e-9), name

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from simlab.market import (
-    allocate,
     bass_cdf,
     bass_time,
     blend,
@@ -114,29 +113,6 @@ def test_potential_and_volume_closed_forms():
     v2 = volume(1e12, 0.4, 1.0, 2.0, 1.1)
     assert v1 == pytest.approx(4e11)
     assert v2 / v1 == pytest.approx(2**1.1, rel=1e-13)
-
-
-def test_spill_over_hand_case():
-    served, unmet = allocate([[10.0, 5.0, 1.0]], [[6.0, np.inf, 1.0]])
-    # 4 excess from provider 0 goes to provider 1 (the only one with spare capacity).
-    np.testing.assert_allclose(served, [[6.0, 9.0, 1.0]])
-    assert unmet[0] == 0.0
-    served, unmet = allocate([10.0, 5.0, 5.0], [6.0, 6.0, 6.0])
-    # Excess 4 offered to 1 and 2 in proportion to their demand (2 each), 1 spare each.
-    np.testing.assert_allclose(served, [6.0, 6.0, 6.0])
-    assert unmet == pytest.approx(2.0)
-
-
-@settings(max_examples=200)
-@given(
-    arrays(np.float64, (3, 5), elements=st.floats(0, 1e6)),
-    arrays(np.float64, (3, 5), elements=st.floats(0, 1e6)),
-)
-def test_spill_over_conserves_demand_and_respects_capacity(demand, capacity):
-    served, unmet = allocate(demand, capacity, axis=1)
-    assert (served >= 0).all() and (unmet >= 0).all()
-    assert (served <= capacity * (1 + 1e-12) + 1e-9).all()
-    np.testing.assert_allclose(served.sum(axis=1) + unmet, demand.sum(axis=1), rtol=1e-9, atol=1e-6)
 
 
 def test_capex_depreciation_sums_to_capex_and_capacity_retires():

@@ -43,14 +43,15 @@ def test_compare_with_itself_reports_no_effect(res):
 
 
 def test_irr_quantiles_count_every_draw(res):
-    irr = res.metric("irr", "openai").values
-    npv = res.metric("npv", "openai").values
+    # The provider with the most draws without an IRR (xAI in this catalog).
+    who = max(res.scenario.providers, key=lambda p: np.isnan(res.metric("irr", p).values).sum())
+    irr = res.metric("irr", who).values
+    npv = res.metric("npv", who).values
     missing = np.isnan(irr)
-    # Many of OpenAI's draws never earn their cost: 45 % at this seed since issue 11's
-    # bounded quality (62 % before, when the median draw had no IRR and q50 was -inf).
+    # Many of its draws never earn their cost (under model 2 no provider has a majority).
     assert missing.mean() > 0.3
     table = res.summary(metrics=["irr"], by="provider")
-    row = table.loc[("irr", "openai")]
+    row = table.loc[("irr", who)]
     # the old summary took the median of the draws that have an IRR: a higher-looking rate
     assert np.nanmedian(irr) > row["q50"]
     assert row["q05"] == -np.inf  # over all draws: the lowest draws have no IRR and NPV < 0

@@ -28,7 +28,6 @@ from simlab.engine.state import BlockValues
 from simlab.errors import SimulationError
 from simlab.market import (
     NestedShares,
-    allocate,
     base_utility,
     bass_cdf,
     bass_time,
@@ -70,7 +69,7 @@ class _Block:
         S, P, B = par.S, par.P, par.B
         seg = par.seg
         self.ledger = Ledger(par, paths)
-        self.limited = bool(np.isfinite(par.base_capacity).any())
+        self.capped = bool(par.capped.any())  # some provider's capacity is a hard cap
 
         # Mutable state, (P, B) or (S, P, B).
         self.quality = par.prov["quality"].copy()
@@ -78,22 +77,28 @@ class _Block:
         self.price_in = par.prov["price_in"].copy()
         self.price_out = par.prov["price_out"].copy()
         self.cost = par.prov["cost"].copy()
-        self.opex_level = par.prov["opex"].copy()
-        self.level = seg["potential"].copy()
+        # Flows over a step are rates at its midpoint times its length (the midpoint rule:
+        # weekly, monthly and quarterly steps then agree to second order): the exogenous
+        # trends start half a step in.
+        half = 0.5 * par.dt
+        self.level = seg["potential"] * growth_factor(seg["growth"], half)
+        self.opex_level = par.prov["opex"] * growth_factor(par.prov["opex_growth"], half)
         self.available = np.ones((S, P, B), dtype=bool)
         self.available[par.is_seat] &= np.isfinite(par.seat_price[par.is_seat])
         for event in scenario.spec.events.values():
             if isinstance(event, EntryEvent):
                 for name in event.provider:
                     self.available[:, par.prov_index[name], :] = False
-        self.bass_time = bass_time(seg["adoption0"], seg["bass_p"], seg["bass_q"])
+        self.bass_time = bass_time(seg["adoption0"], seg["bass_p"], seg["bass_q"]) + half
         self.shares = np.zeros((S, P, B))
         self.last_share = np.zeros((P, B))
         self.last_price = np.zeros((P, B))
-        self.intensity = np.ones((S, B))  # tokens per adopter (or seat), relative to the start
+        # Tokens per adopter (or seat), relative to the start.
+        self.intensity = growth_factor(seg["intensity_growth"], half)
         self.inclusive_ref = np.zeros((S, B))  # the inclusive value at the first step
         self.outside_share = np.zeros((S, B))
-        self.outside_log_decline = np.zeros((S, B))  # ln of the hosting cost's fall so far
+        # ln of the hosting cost's fall so far.
+        self.outside_log_decline = half * np.log1p(-par.outside_cost_decline)
         self.base_utility = np.zeros((S, P, B))
         self.utility_bound = np.inf
         self.any_empty = False
@@ -173,6 +178,7 @@ class _Block:
             prov, dt = par.prov, par.dt
             self.level_factor = growth_factor(seg["growth"], dt)
             self.cost_factor = growth_factor(-prov["cost_decline"], dt)
+            self.cost_midpoint = growth_factor(-prov["cost_decline"], 0.5 * dt)
             self.opex_factor = growth_factor(prov["opex_growth"], dt)
             drift = growth_factor(prov["pricing.drift"], dt)
             self.drift_factor = np.where(self.pricing.drifting, drift, 1.0)
@@ -248,17 +254,25 @@ class _Block:
         demanded = self.volume(adoption, choice.inclusive)  # (S, B) tokens or seats
         buyers = demanded[:, None, :] * self.shares  # (S, P, B)
         bill = self.bill(buyers, price)
+        np.sum(bill.load, axis=0, out=self.ledger.demand[k])
+        capacity = self.ledger.capacity(k)
+        unmet_own = None
+        if self.capped:
+            bill, served, unmet_own = self._ration(k, buyers, bill, capacity, price)
+        else:
+            served = bill.load
         tokens, paid, load, seats = bill.tokens, bill.paid, bill.load, bill.seats
         all_tokens = tokens.sum(axis=(0, 1))
         share = tokens.sum(axis=0)
+        if served is not load:  # a hard cap binds: the share counts what was served
+            share *= _ratio(served, load)
         share /= np.where(all_tokens > 0, all_tokens, 1.0)
-        np.sum(load, axis=0, out=self.ledger.demand[k])
-        served, unmet_own = self._serve(k, load)
-        # Revenue per token served: what the provider's own demand pays per token it loads;
-        # tokens taken over from a provider at capacity pay the taker's rate.
+        # Revenue per token served: what the provider's demand pays per token it loads.
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(load > 0, bill.billed / np.where(load > 0, load, 1.0), 0.0)
-        revenue = self.ledger.book(k, served, rate, self.cost, self.opex_level)
+        owned = np.minimum(served, capacity)  # owned capacity first, then rented
+        serving_cost = self.cost * self.cost_midpoint  # the rental price mid-step
+        revenue = self.ledger.book(k, served, owned, rate, serving_cost, self.opex_level)
         self.ledger.record(k, share, price, self.quality, revenue, paid, served, seats)
         if self.paths:
             self.ledger.record_paths(
@@ -267,7 +281,8 @@ class _Block:
                 price=price,
                 cost=self.cost,
                 quality=self.quality,
-                capacity=self.ledger.capacity(k),
+                capacity=capacity,
+                owned=owned,
                 served=served,
                 revenue=revenue,
                 paid=paid,
@@ -328,24 +343,36 @@ class _Block:
             )
         self.inclusive_ref = np.where(np.isfinite(choice.inclusive), choice.inclusive, 0.0)
 
-    def _serve(self, k: int, paid: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Serve paid demand within capacity; return served and unmet by provider."""
-        if not self.limited:
-            return paid, None
-        capacity = self.ledger.capacity(k)
-        # Spill-over only where some draw's demand exceeds a capacity; otherwise the
-        # general path gives served = paid and nothing unmet, bit for bit.
-        if not (paid > capacity).any():
-            return paid, None
-        served, unmet = allocate(paid, capacity, axis=0)
-        self.ledger.unmet[k] = unmet
-        if not self.paths:
-            return served, None
-        # Unmet demand by provider: its excess, pro rata of what is unmet.
-        own_excess = paid - np.minimum(paid, capacity)
-        excess = own_excess.sum(axis=0)
-        ratio = unmet / np.where(excess > 0, excess, 1.0)
-        return served, own_excess * np.where(excess > 0, ratio, 0.0)
+    def _ration(
+        self, k: int, buyers: np.ndarray, bill: Bill, capacity: np.ndarray, price: np.ndarray
+    ) -> tuple[Bill, np.ndarray, np.ndarray | None]:
+        """Serve within hard caps; the rationed buyers choose again (conditional logit).
+
+        Where a provider that does not rent has more load than owned capacity, a share
+        ``1 - K/L`` of its buyers in every segment is turned away; they choose again by
+        the same nested logit among the providers with room and the outside option (the
+        full providers removed). What the second choice puts above a cap is unmet. Returns
+        the bill after the second choice, tokens served and unmet tokens by provider.
+        """
+        par = self.par
+        capped = par.capped[:, None]
+        full = capped & (bill.load > capacity)
+        if not full.any():
+            return bill, bill.load, None
+        kept = np.where(full, _ratio(capacity, bill.load), 1.0)  # (P, B)
+        turned_away = (buyers * (1.0 - kept)).sum(axis=1)  # (S, B)
+        log_price = self.log_prices(price)
+        u = np.multiply(-par.seg["beta_price"][:, None, :], log_price)
+        u += np.where(full[None], -np.inf, self.base_utility)
+        second = nested_logit(u, par.nest_of, par.lam, self.outside_utility()).shares
+        buyers = buyers * kept + turned_away[:, None, :] * second
+        bill = self.bill(buyers, price)
+        served = np.where(capped, np.minimum(bill.load, capacity), bill.load)
+        # Unmet: what the second choice put above a cap. Buyers turned away who chose the
+        # outside option are the outside option's (its share rises), not unmet demand.
+        unmet = bill.load - served
+        self.ledger.unmet[k] = unmet.sum(axis=0)
+        return bill, served, unmet
 
     # ----------------------------------------------------------------- run
     def run(self) -> BlockRecord:
@@ -382,6 +409,11 @@ class _Block:
                     f"({sc.times[step]}); that draw's uncertain inputs: {shown}. "
                     "Check extreme values (e.g. growth, elasticity, prices near 0)."
                 )
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return ``a / b``, 1 where ``b`` is 0."""
+    return np.where(b > 0, a / np.where(b > 0, b, 1.0), 1.0)
 
 
 def run_block(scenario: Scenario, values: BlockValues, paths: bool = False) -> BlockRecord:

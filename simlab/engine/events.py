@@ -17,6 +17,7 @@ import simpy
 from simlab.engine.state import _inside
 from simlab.errors import SimulationError
 from simlab.market import bass_cdf, bass_time, frontier_trend, growth_factor, release_quality
+from simlab.scenario.load import Scenario, _days
 from simlab.scenario.schema import (
     CapexEvent,
     EntryEvent,
@@ -29,7 +30,34 @@ from simlab.scenario.schema import (
 if TYPE_CHECKING:
     from simlab.engine.core import _Block
 
-__all__ = ["Handler", "Timeline"]
+__all__ = ["Handler", "Timeline", "release_steps"]
+
+#: Days in a year, for cadences in years.
+_YEAR_DAYS = 365.25
+
+
+def release_steps(scenario: Scenario, first: np.ndarray, cadence: np.ndarray) -> np.ndarray:
+    """Return the step of each projected release, (N, B); -1 where there is none.
+
+    Release ``n`` of a draw is dated ``first + n x cadence`` exactly and takes effect at
+    the step whose start is nearest its date: the number of releases in a period does
+    not depend on the step length (a cadence is never rounded to steps), and releases
+    are on time on average at any step length. Releases dated before the start or at or
+    after the end are left out, so a first release before the start keeps its cadence.
+    """
+    end = scenario.step_of_days(np.array([_days(scenario.end_date)]))[0]
+    start = _days(scenario.start_date)
+    span = np.asarray(cadence, dtype=np.float64) * _YEAR_DAYS
+    first = np.asarray(first, dtype=np.float64)
+    # From the first release at or after the start to the last before the end.
+    n0 = np.maximum(0.0, np.ceil((start - first) / span))
+    n_max = int(np.max(np.ceil((_days(scenario.end_date) - first) / span) - n0)) + 1
+    n = n0[None, :] + np.arange(max(n_max, 0))[:, None]
+    # The step whose start is nearest the date (on average on time at any step length).
+    half_step = 0.5 * scenario.dt * _YEAR_DAYS
+    steps = scenario.step_of_days(first[None, :] + n * span[None, :] + half_step)
+    return np.where((steps >= 0) & (steps < end), steps, -1)
+
 
 #: Apply an event to the draws in a mask at a step.
 Handler = Callable[[np.ndarray, int], None]
@@ -84,41 +112,34 @@ class Timeline:
     def releases(self, env: simpy.Environment, phase: float) -> simpy.events.ProcessGenerator:
         """Projected releases: wakes only at steps where some draw has a release due."""
         par = self.block.par
-        spec, v, dt, T = par.sc.spec, par.v, par.dt, par.T
+        spec, v, T = par.sc.spec, par.v, par.T
         # "lead" releases look at the others' quality, so they go last within a step.
         order = {"step": 0, "catch_up": 1, "frontier": 1, "lead": 2}
-        plans: list[tuple[int, str, str, np.ndarray, np.ndarray]] = []
+        plans: list[tuple[int, str, str, np.ndarray]] = []
         due_at: dict[int, list[int]] = {}
         for name, prov in spec.providers.items():
             if prov.releases is None:
                 continue
             base = f"providers.{name}.releases"
-            first = par.sc.step_of_days(v[f"{base}.first"])
-            every = np.maximum(1, np.rint(v[f"{base}.cadence"] / dt)).astype(np.int64)
-            steps: set[int] = set()
-            for f, e in np.unique(np.stack([first, every]), axis=1).T:
-                # A first release before the start keeps its cadence: the first step on
-                # it at or after the start (not the start itself).
-                f, e = int(f), int(e)
-                steps.update(range(f if f >= 0 else f + (-f + e - 1) // e * e, T, e))
-            for step in steps:
-                due_at.setdefault(step, []).append(len(plans))
-            plans.append((par.prov_index[name], prov.releases.mode, base, first, every))
+            steps = release_steps(par.sc, v[f"{base}.first"], v[f"{base}.cadence"])
+            for step in np.unique(steps[(steps >= 0) & (steps < T)]):
+                due_at.setdefault(int(step), []).append(len(plans))
+            plans.append((par.prov_index[name], prov.releases.mode, base, steps))
         now = 0.0
         for k in sorted(due_at):
             yield env.timeout(k + phase - now)
             now = k + phase
             for i in sorted(due_at[k], key=lambda i: order[plans[i][1]]):
-                self._release(k, *plans[i])
+                p, mode, base, steps = plans[i]
+                count = (steps == k).sum(axis=0)  # releases due at step k, by draw
+                for n in range(int(count.max())):
+                    self._release(k, p, mode, base, count > n)
 
-    def _release(
-        self, k: int, p: int, mode: str, base: str, first: np.ndarray, every: np.ndarray
-    ) -> None:
+    def _release(self, k: int, p: int, mode: str, base: str, due: np.ndarray) -> None:
         b = self.block
         par = b.par
         v, is_open = par.v, par.is_open
         closed = ~is_open
-        due = (k >= first) & ((k - first) % every == 0)
         q = b.quality[p]
         best_closed = b.quality[closed].max(axis=0) if closed.any() else q
         best_open = b.quality[is_open].max(axis=0) if is_open.any() else q
@@ -271,7 +292,7 @@ class Timeline:
             def capacity_shock(mask: np.ndarray, step: int) -> None:
                 # The shock acts on the capacity in service at its date (the start's and
                 # capex's alike) and scales it from then on.
-                built = par.base_capacity[p, mask] + b.ledger.capex_capacity[step, p, mask]
+                built = b.ledger.owned[step, p, mask]
                 in_service = built * b.ledger.capacity_factor[p, mask]
                 new = combine(in_service, mask)
                 b.ledger.capacity_factor[p, mask] = np.where(built > 0, new / built, 1.0)

@@ -35,6 +35,8 @@ class BlockRecord:
     capex: np.ndarray  # (X, B)
     training: np.ndarray  # (X, B) training spend within the horizon
     depreciation: np.ndarray  # (X, B) over the horizon
+    compute: dict[str, np.ndarray]  # (X, B) sums over the horizon: see Ledger.compute_sums
+    tail: dict[str, np.ndarray]  # (X, B) the last year's capex and training; owned capacity
     payback: np.ndarray  # (X, B) years from the start; NaN if it never pays back
     yearly: dict[str, np.ndarray]  # (Y, P, B) sums over each year's steps
     fisher: np.ndarray  # (X, B) chained Fisher price index of paid tokens, last step / first
@@ -43,6 +45,14 @@ class BlockRecord:
     unmet: np.ndarray  # (T, B) tokens per month
     demand: np.ndarray  # (T, B) paid tokens per month
     paths: dict[str, np.ndarray]  # (T, X, B) per-step paths, only when asked for
+
+
+def _delayed(row: np.ndarray, lag: int) -> np.ndarray:
+    """Return ``row`` shifted ``lag`` steps later (zeros in front, the tail dropped)."""
+    out = np.zeros_like(row)
+    if lag < row.shape[-1]:
+        out[lag:] = row[: row.shape[-1] - lag]
+    return out
 
 
 def group_matrix(scenario: Scenario) -> np.ndarray:
@@ -83,10 +93,30 @@ class Ledger:
         Y = len(self.years)
         # Capex, scheduled in closed form at the start (see _schedule_capex).
         self.capex_spend = np.zeros((T, P, B))
-        self.capex_capacity = np.zeros((T, P, B))
+        self.capex_capacity = np.zeros((T, P, B))  # inference capacity bought, in service
+        self.capex_retiring = np.zeros((T, P, B))  # its capacity / its life: retiring a year
+        self.training_in_service = np.zeros((T, P, B))  # USD of training compute in service
+        self.training_delivered = np.zeros((T, P, B))  # USD, cumulative
         self.depreciation = np.zeros((P, B))  # over the horizon
+        self.depreciation_inference = np.zeros((P, B))  # over the horizon
         self.capacity_factor = np.ones((P, B))  # capacity shocks, on capacity in service
         self._schedule_capex()
+        # Owned inference capacity, (T, P, B): the start's fleet, even-aged, retires evenly
+        # over one life; capex adds its deliveries.
+        life = par.prov["capex_life"]
+        t = (np.arange(T) * par.dt)[:, None, None]
+        self.owned = par.base_capacity[None] * np.clip(1.0 - t / life[None], 0.0, 1.0)
+        self.owned += self.capex_capacity
+        self.own_cost_share = par.prov["own_cost_share"]
+        # Sums over the horizon for the compute metrics, (P, B).
+        self.compute = {
+            name: np.zeros((P, B))
+            for name in ("own", "rented", "capacity", "serving_cost", "training_cash")
+        }
+        self.training_credit_used = np.zeros((P, B))  # USD of owned training compute used
+        # The last year's capex and training (cash and full cost), for the terminal value.
+        self.tail_from = T - min(T, max(1, round(1.0 / par.dt)))
+        self.tail = {name: np.zeros((P, B)) for name in ("capex", "training_cash", "training")}
         # Time last, as IRR and payback read it: one strided column a step (6 ms a block
         # of 1,024; buffering steps into chunks measured no faster).
         self.fcf = np.zeros((B, X, T))
@@ -122,6 +152,7 @@ class Ledger:
             "cost",
             "quality",
             "capacity",
+            "owned",
             "served",
             "unmet",
             "revenue",
@@ -149,6 +180,7 @@ class Ledger:
             unit0 = v[f"{prefix}.capacity_cost"][:, None]
             decline = v[f"{prefix}.capacity_cost_decline"][:, None]
             amount = v[f"{base}.amount"]
+            inference = v[f"{base}.inference_share"]
             start = sc.step_of_days(v[f"{base}.date"])
             months = np.rint(v[f"{base}.years"] / dt)
             lead = np.rint(v[lead_path] / dt)
@@ -158,29 +190,61 @@ class Ledger:
                 # Timing and cost decline shared by all draws: the schedule is linear in the
                 # amount and inversely so in the unit cost, so one unit schedule, scaled
                 # per draw, is exact (and ~20x cheaper than a schedule per draw).
+                # Training compute is the same schedule at a unit cost of 1: its
+                # "capacity" is the USD value of training compute in service.
                 unit_cost = growth_factor(-decline[0, 0], t_years)[None, :]
                 spend, capacity, dep = capex_schedule(
-                    [1.0], start[:1], months[:1], lead[:1], life[:1], unit_cost, T
+                    [1.0, 1.0],
+                    np.repeat(start[:1], 2),
+                    np.repeat(months[:1], 2),
+                    np.repeat(lead[:1], 2),
+                    np.repeat(life[:1], 2),
+                    np.concatenate([unit_cost, np.ones_like(unit_cost)]),
+                    T,
                 )
+                train = amount * (1.0 - inference)
                 self.capex_spend[:, p, :] += spend[0][:, None] * amount[None, :]
-                self.capex_capacity[:, p, :] += capacity[0][:, None] * (amount / unit0[:, 0])
+                bought = capacity[0][:, None] * (amount * inference / unit0[:, 0])
+                self.capex_capacity[:, p, :] += bought
+                self.capex_retiring[:, p, :] += bought / (life * dt)
+                self.training_in_service[:, p, :] += capacity[1][:, None] * train[None, :]
+                delivered = np.cumsum(_delayed(spend[1], int(lead[0])))
+                self.training_delivered[:, p, :] += delivered[:, None] * train[None, :]
                 self.depreciation[p] += dep[0].sum() * amount
+                self.depreciation_inference[p] += dep[0].sum() * amount * inference
             else:
                 unit_cost = unit0 * growth_factor(-decline, t_years[None, :])
                 spend, capacity, dep = capex_schedule(
-                    amount, start, months, lead, life, unit_cost, T
+                    amount * inference, start, months, lead, life, unit_cost, T
                 )
-                self.capex_spend[:, p, :] += spend.T
+                t_spend, t_value, t_dep = capex_schedule(
+                    amount * (1.0 - inference),
+                    start,
+                    months,
+                    lead,
+                    life,
+                    np.ones_like(unit_cost),
+                    T,
+                )
+                self.capex_spend[:, p, :] += (spend + t_spend).T
                 self.capex_capacity[:, p, :] += capacity.T
-                self.depreciation[p] += dep.sum(axis=1)
+                self.capex_retiring[:, p, :] += capacity.T / (life * dt)
+                self.training_in_service[:, p, :] += t_value.T
+                delivered = np.stack(
+                    [_delayed(row, int(g)) for row, g in zip(t_spend, lead, strict=True)]
+                )
+                self.training_delivered[:, p, :] += np.cumsum(delivered, axis=1).T
+                self.depreciation[p] += (dep + t_dep).sum(axis=1)
+                self.depreciation_inference[p] += dep.sum(axis=1)
             # A provider without `capacity` stays unlimited: its capex is then a cost only.
 
     def capacity(self, k: int) -> np.ndarray:
-        """Return the capacity in service at step ``k``, (P, B): start plus capex.
+        """Return the owned inference capacity in service at step ``k``, (P, B).
 
-        Times the factor of any capacity shock so far (1 without one).
+        The start's fleet (retiring evenly over one life) plus capex deliveries, times the
+        factor of any capacity shock so far (1 without one).
         """
-        return (self.par.base_capacity + self.capex_capacity[k]) * self.capacity_factor
+        return self.owned[k] * self.capacity_factor
 
     # ------------------------------------------------------------- flows
     def spend_on_training(self, p: int, amount: np.ndarray) -> None:
@@ -192,32 +256,59 @@ class Ledger:
         self,
         k: int,
         served: np.ndarray,
+        owned: np.ndarray,
         rate: np.ndarray,
         cost: np.ndarray,
         opex: np.ndarray,
     ) -> np.ndarray:
         """Book step ``k``'s money flows for providers and groups; return the revenue.
 
-        Free cash flow = revenue - serving cost - opex - training - capex (USD a step),
-        with revenue = served x rate (USD per token) and serving cost = served x cost (USD
-        per million tokens), both monthly rates times the step's months. Groups add their
+        Free cash flow = revenue - serving cost - opex - training cash - capex (USD a
+        step), with revenue = served x rate (USD per token) and serving cost per million
+        tokens ``cost`` (the rental price) for rented tokens and ``own_cost_share x cost``
+        for tokens ``owned`` capacity serves, both monthly rates times the step's months.
+        A release's training cost is paid first from the provider's training compute in
+        service (bought as capex, so not paid twice), the rest in cash. Groups add their
         members' flows.
         """
         P, dt = self.par.P, self.par.dt
         months = 12.0 * dt
         revenue = served * rate
         revenue *= months
+        rented = served - owned
+        serving = (rented + owned * self.own_cost_share) * cost
+        serving *= 1e-6 * months
         fcf = self.fcf_now
         own = fcf[:P]
-        np.multiply(served, cost, out=own)
-        own *= -1e-6 * months
-        own += revenue
+        np.subtract(revenue, serving, out=own)
         own -= opex * dt
         own -= self.capex_spend[k]
+        compute = self.compute
+        compute["own"] += owned * months
+        compute["rented"] += rented * months
+        compute["capacity"] += self.capacity(k) * months
+        compute["serving_cost"] += serving
+        tail = k >= self.tail_from
+        if tail:
+            self.tail["capex"] += self.capex_spend[k]
         if self.training_due:  # a release spent on training in this step
-            own -= self.training_now
-            self.training += self.training_now
-            self.training_now[:] = 0.0
+            full = self.training_now
+            # Owned training compute: delivered so far, less what releases used, within
+            # what is still in service.
+            available = np.minimum(
+                self.training_delivered[k] - self.training_credit_used,
+                self.training_in_service[k],
+            )
+            used = np.clip(available, 0.0, full)
+            cash = full - used
+            self.training_credit_used += used
+            own -= cash
+            compute["training_cash"] += cash
+            self.training += full
+            if tail:
+                self.tail["training_cash"] += cash
+                self.tail["training"] += full
+            self.training_now = np.zeros_like(full)
             self.training_due = False
         fcf[P:] = member_sums(self.groups, own)
         self.pv += fcf * self.discount[k]
@@ -318,12 +409,37 @@ class Ledger:
         if paths:
             paths["capex"] = self.capex_spend
             paths["fcf"] = np.ascontiguousarray(self.fcf[:, :P].transpose(2, 1, 0))
+        compute = {name: entities(v) for name, v in self.compute.items()}
+        compute["depreciation_inference"] = entities(self.depreciation_inference)
+        tail = {name: entities(v) for name, v in self.tail.items()}
+        # Owned inference capacity at the last step, (P, B), and what replacing it costs a
+        # year at the last step's unit cost (USD per year; 0 without capacity_cost).
+        par = self.par
+        owned_last = self.capacity(par.T - 1)
+        unit_last = np.zeros_like(owned_last)
+        t_last = (par.T - 1) * par.dt
+        for p, name in enumerate(par.sc.providers):
+            unit0 = par.v.get(f"providers.{name}.capacity_cost")
+            if unit0 is not None:
+                decline = par.v[f"providers.{name}.capacity_cost_decline"]
+                unit_last[p] = unit0 * growth_factor(-decline, t_last)
+        # Capacity retiring a year in a steady state: each vintage's capacity over its life
+        # (the start's fleet over capex_life, each capex event's over its own).
+        k = par.T - 1
+        life0 = par.prov["capex_life"]
+        start_fleet = par.base_capacity * np.clip(1.0 - k * par.dt / life0, 0.0, 1.0)
+        retiring = (start_fleet / life0 + self.capex_retiring[k]) * self.capacity_factor
+        tail["owned"] = entities(owned_last)
+        tail["owned_value"] = entities(owned_last * unit_last)
+        tail["replacement"] = entities(retiring * unit_last)
         return BlockRecord(
             fcf=self.fcf,
             pv=self.pv,
             revenue=entities(self.revenue),
             capex=entities(self.capex_spend.sum(axis=0)),
             depreciation=entities(self.depreciation),
+            compute=compute,
+            tail=tail,
             payback=self.payback_years(),
             training=entities(self.training),
             yearly=self.yearly,

@@ -28,7 +28,17 @@ from simlab.scenario.load import Scenario
 __all__ = ["BlockMetrics", "group_matrix", "reduce_block", "year_matrix"]
 
 #: Metrics that add up over a group's members.
-ADDITIVE = ("revenue", "capex", "training", "fcf", "npv", "valuation", "share_final")
+ADDITIVE = (
+    "revenue",
+    "capex",
+    "training",
+    "fcf",
+    "npv",
+    "npv_explicit",
+    "terminal_pv",
+    "valuation",
+    "share_final",
+)
 
 
 @dataclass
@@ -80,15 +90,24 @@ def reduce_block(
 
     initial_training = np.stack([values[f"providers.{p}.training_cost"] for p in provs])
     training = rec.training + np.concatenate([initial_training, member_sums(G, initial_training)])
-    revenue, capex = rec.revenue, rec.capex
+    revenue, capex, compute = rec.revenue, rec.capex, rec.compute
     fcf_sum = fcf.sum(axis=-1).T  # (X, B)
 
-    # Terminal value: Gordon growth on the last year's free cash flow, at the horizon.
+    # Terminal value: Gordon growth on the last year's *normalised* free cash flow, at the
+    # horizon: the last year's capex is replaced by what keeping the owned capacity in
+    # service costs (its replacement at the last unit cost, plus growing it at g), and
+    # its training by the releases' full training cost (owned training compute used up
+    # must be bought again). See docs/model.md, "Terminal value".
     rate = values["finance.discount_rate"]  # (B,)
     growth = values["finance.terminal_growth"]
     horizon = T * dt
-    year_steps = min(T, max(1, round(ppy)))  # the last year's steps, scaled to a year
-    last_year = fcf[..., -year_steps:].sum(axis=-1).T * (ppy / year_steps)
+    # The last year's steps (the ledger's tail: its capex and training are in rec.tail).
+    tail, year_steps = rec.tail, min(T, max(1, round(ppy)))
+    years_in_tail = year_steps * dt
+    last_fcf = fcf[..., -year_steps:].sum(axis=-1).T
+    last_fcf += tail["capex"] + tail["training_cash"] - tail["training"]
+    last_year = last_fcf / years_in_tail
+    last_year -= tail["replacement"] + tail["owned_value"] * np.maximum(growth, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         tv = np.where(rate > growth, last_year * (1.0 + growth) / (rate - growth), np.nan)
     tv_pv = tv * np.exp(-np.log1p(rate) * horizon)
@@ -118,9 +137,21 @@ def reduce_block(
         "valuation": rec.pv + tv_pv,
         "irr": irr_,
         "payback_years": pay,
+        "npv_explicit": rec.pv,
+        "terminal_pv": tv_pv if use_tv else np.zeros_like(rec.pv),
         "roi": _safe_div(fcf_sum, capex),
         "capex_coverage": _safe_div(revenue, capex),
         "model_roi": _safe_div(revenue, training),
+        "compute_roi": _safe_div(
+            revenue, compute["serving_cost"] + capex + compute["training_cash"]
+        ),
+        "utilisation": _safe_div(compute["own"], compute["capacity"]),
+        "rented_share": _safe_div(compute["rented"], compute["own"] + compute["rented"]),
+        "compute_cost": 1e6
+        * _safe_div(
+            compute["serving_cost"] + compute["depreciation_inference"],
+            compute["own"] + compute["rented"],
+        ),
         "share_final": np.concatenate([share_T, g_share_T]),
         "price_final": np.concatenate([price_T, group_price_T]),
         "quality_final": np.concatenate(

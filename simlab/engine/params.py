@@ -46,6 +46,8 @@ PROVIDER_PARAMS = (
     "training_cost",
     "cash",
     "xi",
+    "own_cost_share",
+    "capex_life",
     "pricing.drift",
     "pricing.markup",
     "pricing.review",
@@ -157,13 +159,15 @@ class BlockParams:
                 self.outside_cost_decline[i] = values[f"segments.{s}.outside.cost_decline"]
         self.input_share = values["market.input_share"][None, :]  # (1, B)
         self.output_share = 1.0 - self.input_share
-        # Capacity at the start: inf where unlimited (shocks multiply it; capex adds on top).
-        cap = np.full((P, B), np.inf)
+        # Owned inference capacity at the start, 0 where none (capex adds to it).
+        cap = np.zeros((P, B))
         for i, p in enumerate(provs):
             got = values.get(f"providers.{p}.capacity")
             if got is not None:
                 cap[i] = got
         self.base_capacity = cap
+        # Providers whose owned capacity is a hard cap (they do not rent), (P,) bool.
+        self.capped = np.array([not spec.providers[p].rent for p in provs])
         self.discount_rate = values["finance.discount_rate"]
         # The quality index's maximum and the frontier's trend, (B,) (docs/model.md, "Quality").
         self.quality_max = float(spec.quality.max)

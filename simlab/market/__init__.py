@@ -1,6 +1,6 @@
 """The economics, as pure functions on arrays: the ONE implementation of each rule.
 
-Demand (adoption, volume), choice (utility, logit, switching), capacity, capex, pricing
+Demand (adoption, volume), choice (utility, logit, switching), capex, pricing
 and quality releases. Each function takes and returns numpy arrays, broadcasts over
 leading (draw) axes, and is tested against a closed form. The engine
 (:mod:`simlab.engine`) only orchestrates them in time and never re-derives a formula.
@@ -14,7 +14,6 @@ from simlab.market.adoption import (
     price_index_ratio,
     volume,
 )
-from simlab.market.capacity import allocate
 from simlab.market.capex import capex_schedule
 from simlab.market.choice import (
     NestedShares,
@@ -33,7 +32,6 @@ from simlab.market.sums import member_sums
 __all__ = [
     "NestedShares",
     "Release",
-    "allocate",
     "base_utility",
     "bass_cdf",
     "bass_time",

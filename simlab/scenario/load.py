@@ -891,6 +891,18 @@ class Scenario:
                     )
             if isinstance(event, ShockEvent):
                 self._check_shock(base, event)
+        for name, prov in spec.providers.items():
+            if prov.capacity is not None and prov.capacity_cost is None:
+                raise self._fail(
+                    f"providers.{name}.capacity_cost",
+                    "needed with `capacity` (USD per token/month): the owned capacity is "
+                    "replaced at its unit cost in the terminal value",
+                )
+            if not prov.rent and prov.capacity is None:
+                raise self._fail(
+                    f"providers.{name}.rent",
+                    "false needs `capacity` (owned tokens per month, the hard cap)",
+                )
         entries = [e for e in spec.events.values() if isinstance(e, EntryEvent)]
         entered = [n for e in entries for n in e.provider]
         if len(entered) != len(set(entered)):

@@ -235,10 +235,18 @@ class Provider(_Model):
     price_in: Positive
     price_out: Positive
     cost: Positive
-    """Serving cost at the start, USD per million tokens (blended)."""
+    """Serving cost at the start on rented compute (the rental price), USD per million
+    tokens (blended); also the long-run marginal cost the pricing rules see."""
     cost_decline: Decline = Field(default_factory=lambda: Param(0.0))
     capacity: Positive | None = None
-    """Serving capacity at the start, tokens per month; none means unlimited."""
+    """Owned inference capacity at the start, tokens per month (none: 0); an even-aged
+    fleet, it retires evenly over ``capex_life``."""
+    rent: bool = True
+    """Rent the capacity its owned capacity lacks, at ``cost``; false: the owned capacity
+    is a hard cap and the excess demand chooses again (needs ``capacity``)."""
+    own_cost_share: Fraction = Field(default_factory=lambda: Param(0.25))
+    """Cost of a token served on owned capacity (energy and operations) as a share of
+    ``cost``, the rental price; the capital is paid once, as capex."""
     capacity_cost: Positive | None = None
     """Capex per unit of capacity (USD per token/month) bought at the start."""
     capacity_cost_decline: Decline = Field(default_factory=lambda: Param(0.0))
@@ -318,6 +326,9 @@ class CapexEvent(_Event):
     years: Positive
     lead: NonNeg | None = None
     life: Positive | None = None
+    inference_share: Fraction = Field(default_factory=lambda: Param(1.0))
+    """Share of the commitment that buys inference capacity; the rest buys training
+    compute, which pays the provider's releases' training cost (not paid twice)."""
 
 
 class ShockEvent(_Event):

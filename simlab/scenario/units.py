@@ -69,6 +69,7 @@ UNITS: dict[str, str] = {
     "capacity_cost_decline": _PER_YEAR,
     "capex_lead": "years",
     "capex_life": "years",
+    "own_cost_share": _FRACTION,
     "opex": "USD per year",
     "opex_growth": _PER_YEAR,
     "training_cost": "USD",
@@ -99,6 +100,7 @@ UNITS: dict[str, str] = {
     "amount": "USD",
     "years": "years",
     "life": "years",
+    "inference_share": _FRACTION,
 }
 
 #: Fields whose unit depends on where they are: (section, field) -> unit.

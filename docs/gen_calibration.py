@@ -78,11 +78,11 @@ REASONS = {
         "above the reported 1.3 B; OpenAI's real 2023 revenue rose in steps (GPT-4's API "
         "waitlist, ChatGPT Enterprise from August) that fixed growth rates cannot follow"
     ),
-    "openai-runrate-2025-11": (
-        "just below its tolerance (calibrated median about 14.3 B against 15-25 B) since "
-        "model 2's compute ledger and midpoint step rule: the same smooth curve that passes "
-        "2024 ends 2025 low; the calibration keeps few draws (see the effective sample size "
-        "above), so this end point is the least constrained of the OpenAI series"
+    "anthropic-runrate-2024-12": (
+        "at the top of its tolerance (calibrated median about 1.31 B against 0.7-1.3 B): the "
+        "smooth curve that reaches Anthropic's 9 B run-rate at the end of 2025 (matched) "
+        "passes the end of 2024 a little high; Anthropic's revenue grew about ninefold in "
+        "2025, faster than one constant growth rate follows"
     ),
     "openai-runrate-2023-12": (
         "as openai-runrate-2023-10: the 2023 run-rates sit below the smooth curve that fits "

@@ -63,8 +63,10 @@ def render() -> str:
         "times\" sets Chinese labs' revenue against the final training run of one model "
         "(DeepSeek V3: USD 5.576 M; Kimi K2 Thinking: USD 4.6 M) and OpenAI's against its "
         "whole R&D budget (over USD 15 B in 2024); the catalog uses final-run costs for "
-        "every lab, so the claim on the ratio compares like with like. Which training "
-        "spend counts for each lab: [Model ROI](model.md#model-roi).",
+        "every lab, so the claim on the ratio compares like with like. `compute_roi` "
+        "beside it divides the same revenue by all compute spend (serving, capex and "
+        "training paid in cash). Which training spend counts for each lab, and how to read "
+        "the pair: [Model ROI](model.md#model-roi).",
         "",
         "## Paths",
         "",

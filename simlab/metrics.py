@@ -204,6 +204,7 @@ PATHS: dict[str, str] = {
     "price": "USD per million tokens",
     "cost": "USD per million tokens",
     "quality": "index points",
+    "gap": "index points",
     "capacity": "tokens per month",
     "owned": "tokens per month",
     "served": "tokens per month",

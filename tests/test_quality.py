@@ -237,3 +237,16 @@ def test_a_scenario_without_a_quality_table_is_bounded_at_100():
     q = simlab.simulate(sc, paths=True).paths.quality
     assert float(q.max()) == 100.0  # 73 + 5 a quarter reaches the maximum and stays
     assert float(q.sel(provider="delta").isel(draw=0, time=4)) == pytest.approx(70.0)
+
+
+def test_the_gap_path_reads_off_one_frontier_for_every_lab():
+    sc = simlab.load_scenario("baseline-2025")
+    paths = simlab.run(sc, draws=16, seed=2, paths=True).paths
+    frontier = (paths.quality + paths.gap).to_numpy().astype(np.float64)  # (draw, time, P)
+    assert (paths.gap.to_numpy() >= 0).all()
+    spread = frontier.max(axis=2) - frontier.min(axis=2)
+    assert spread.max() < 1e-3  # float32 paths: one frontier, whoever reads it
+    assert (frontier <= 100.0 + 1e-3).all()
+    # From its 73 at the start it only rises (the trend and the best model never fall).
+    assert (np.diff(frontier[:, :, 0], axis=1) >= -1e-3).all()
+    assert np.allclose(frontier[:, 0, 0], 73.0, atol=1e-3)

@@ -281,6 +281,7 @@ class _Block:
                 price=price,
                 cost=self.cost,
                 quality=self.quality,
+                gap=self.timeline.frontier(k)[None, :] - self.quality,  # to the frontier
                 capacity=capacity,
                 owned=owned,
                 served=served,

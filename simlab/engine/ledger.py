@@ -151,6 +151,7 @@ class Ledger:
             "price",
             "cost",
             "quality",
+            "gap",
             "capacity",
             "owned",
             "served",

@@ -32,16 +32,9 @@ OUTPUT = REPO / "docs" / "calibration.md"
 IMG = REPO / "docs" / "img" / "calibration"  # its own folder: docs/img/*.png are the gallery's
 FIGURES = ("calibration-prior.png", "calibration-hindcast.png")
 
-#: Observations the model cannot represent: left out of the matching, listed on the page.
-SKIP = ("google-tokens-2024-04", "google-tokens-2025-05", "google-tokens-2025-10")
-#: The calibration the page shows (and the test of the shipped hindcast re-runs).
-CALIBRATION = {
-    "draws": 20_000,
-    "seed": 1,
-    "waves": 10,
-    "discrepancy": 0.1,
-    "skip": list(SKIP),
-}
+#: The calibration the page shows (and the test of the shipped hindcast re-runs); the
+#: discrepancy and the skipped observations are the observations file's defaults.
+CALIBRATION = {"draws": 20_000, "seed": 1, "waves": 10}
 #: Draws of the prior run, and of the calibrated draws resampled for the figure.
 SHOWN = 1000
 #: The hindcast's parameters that mean the same in baseline-2025 (timeless: diffusion
@@ -161,8 +154,8 @@ def render(cal: simlab.Calibration, claims: object) -> str:
             f"gen_calibration: no reason in REASONS for {', '.join(unexplained)}: the page "
             "must say why each observation is not matched"
         )
-    settings = ", ".join(f"{k}={v!r}" for k, v in CALIBRATION.items() if k != "skip")
-    skip_args = " ".join(f"--skip {k}" for k in SKIP)
+    settings = ", ".join(f"{k}={v!r}" for k, v in CALIBRATION.items())
+    settings += f", discrepancy={cal.discrepancy!r} and skip from the file"
     lines = [
         "# Calibration and hindcast",
         "",
@@ -188,14 +181,8 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         'res = simlab.run("history-2023", draws=1000, seed=1, paths=True)',
         "simlab.score(res, obs)  # median, 90 % interval and implausibility per observation",
         "",
-        "cal = simlab.calibrate(",
-        '    "history-2023",',
-        "    obs,",
-        "    draws=20_000,",
-        "    seed=1,",
-        "    discrepancy=0.1,",
-        "    skip=[" + ", ".join(f'"{k}"' for k in SKIP) + "],",
-        ")",
+        "# discrepancy and skipped observations: the file's [calibration] defaults",
+        'cal = simlab.calibrate("history-2023", obs, draws=20_000, seed=1)',
         "cal.table()  # observed vs prior and calibrated median and 90 % interval",
         "cal.shrinkage()  # how far each parameter's range shrank",
         "cal.binding()  # which observations rule draws out",
@@ -206,11 +193,13 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "`hindcast.png`, `calibration.csv`, `shrinkage.csv` and `binding.csv`):",
         "",
         "```bash",
-        f"simlab hindcast history-2023 --calibrate {skip_args} --out hindcast",
+        "simlab hindcast history-2023 --calibrate --out hindcast",
         "```",
         "",
         "## Observations",
         "",
+        "A `[calibration]` table holds the file's defaults for `simlab.calibrate`: "
+        "`discrepancy` and the observations to `skip`. "
         "Each `[observations.ID]` table names a `metric`, `who` (a provider or a group), "
         "`at` a month or over a `period` (a year, or two months, both included), the `value` "
         "with a `tolerance` of a `kind` (`relative` +- a fraction, `factor` x/ a factor, "
@@ -327,7 +316,8 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "Each observation's tolerance interval is read as two standard errors either side "
         "of it, on a log scale for relative and factor tolerances (revenue, tokens) and a "
         "linear one for shares. A model discrepancy (Vernon, Goldstein & Bower 2010) of "
-        f"{CALIBRATION['discrepancy']:.0%} of the observed value is added: the model's "
+        f"{cal.discrepancy:.0%} of the observed value (the file's `[calibration]` "
+        "table) is added: the model's "
         "structure (two segments, one workhorse model per provider, smooth growth) is not "
         "expected to come closer than that. A draw's implausibility for an observation is "
         "its distance from it in those combined standard errors (Craig et al. 1997); a draw "
@@ -431,9 +421,10 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "2. Check it loads: `simlab.load_observations('my-observations.toml')` (one clear "
         "error otherwise).",
         "3. Recalibrate and look at the table, the figure and the binding observations: "
-        f"`simlab hindcast history-2023 --observations my-observations.toml --calibrate "
-        f"{skip_args}`. An observation the model cannot represent is `--skip`ped (and "
-        "listed with its reason).",
+        "`simlab hindcast history-2023 --observations my-observations.toml --calibrate`. "
+        "An observation the model cannot represent goes into the file's `[calibration] "
+        "skip` list (or `--skip ID`), and its reason onto this page (`REASONS` in "
+        "docs/gen_calibration.py).",
         "4. To carry the calibration into a forward run, "
         "`cal.forward_inputs(scenario, draws, seed)` draws the parameters a forward "
         "scenario shares with the hindcast from the calibrated draws and the rest from "

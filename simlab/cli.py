@@ -955,14 +955,18 @@ def _args_hindcast(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--waves", type=int, default=10, help="history-matching waves (10)")
     parser.add_argument(
-        "--discrepancy", type=float, default=0.1, help="relative model discrepancy (0.1)"
+        "--discrepancy",
+        type=float,
+        default=None,
+        help="relative model discrepancy (default: the observations file's)",
     )
     parser.add_argument("--cut", type=float, default=3.0, help="implausibility cut (3)")
     parser.add_argument(
         "--skip",
         action="append",
         metavar="ID",
-        help="an observation left out of the calibration (repeatable; still scored)",
+        help="an observation left out of the calibration (repeatable; still scored; "
+        "default: the observations file's [calibration] skip)",
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="1: this process; K > 1: K processes"
@@ -1002,7 +1006,9 @@ def _run_hindcast(args: argparse.Namespace) -> int:
                 waves=args.waves,
                 cut=args.cut,
                 discrepancy=args.discrepancy,
-                skip=[k.strip() for item in args.skip or [] for k in item.split(",") if k],
+                skip=None
+                if args.skip is None
+                else [k.strip() for item in args.skip for k in item.split(",") if k],
                 executor=pool,
             )
             table = cal.table()

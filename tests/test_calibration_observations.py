@@ -158,6 +158,24 @@ def test_a_bad_observation_gives_one_clear_error(shipped_doc, hindcast, oid, cha
     assert "\n" not in str(info.value)
 
 
+def test_the_calibration_table_gives_defaults_and_is_checked(shipped_doc, hindcast):
+    obs = load_observations("history-2023")
+    assert obs.discrepancy == 0.1
+    assert obs.skip and all(k.startswith("google-tokens") for k in obs.skip)
+    doc = copy.deepcopy(shipped_doc)
+    doc["calibration"]["skip"] = ["google-tokens-2025-5"]
+    with pytest.raises(
+        ScenarioError, match=r"calibration\.skip: no observation 'google-tokens-2025-5'"
+    ):
+        Observations.from_dict(doc, origin="obs.toml", scenario=hindcast)
+    doc["calibration"] = {"discrepency": 0.1}
+    with pytest.raises(ScenarioError, match=r"calibration\.discrepency: unknown key; did you mean"):
+        Observations.from_dict(doc, origin="obs.toml", scenario=hindcast)
+    doc["calibration"] = {"discrepancy": -0.1}
+    with pytest.raises(ScenarioError, match=r"calibration\.discrepancy: must be in \[0, 10\)"):
+        Observations.from_dict(doc, origin="obs.toml", scenario=hindcast)
+
+
 def test_a_bad_file_names_itself(tmp_path, hindcast):
     path = tmp_path / "mine.toml"
     path.write_text(

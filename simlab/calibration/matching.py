@@ -546,8 +546,8 @@ def calibrate(
     seed: int = 0,
     waves: int = 10,
     cut: float = CUT,
-    discrepancy: float = 0.0,
-    skip: Sequence[str] = (),
+    discrepancy: float | None = None,
+    skip: Sequence[str] | None = None,
     moves: float = 0.25,
     executor: object = None,
 ) -> Calibration:
@@ -572,13 +572,15 @@ def calibrate(
     cut : float
         The implausibility cut (a draw with any observation's implausibility above it is
         ruled out); 3 by default.
-    discrepancy : float
+    discrepancy : float, optional
         The model discrepancy's standard deviation relative to each observed value (0.1:
         the model's structure is taken to miss by about 10 %), added to each
-        observation's own error (Vernon, Goldstein & Bower 2010).
-    skip : sequence of str
+        observation's own error (Vernon, Goldstein & Bower 2010). By default the
+        observations file's (``[calibration] discrepancy``), else 0.
+    skip : sequence of str, optional
         Observations left out of the matching (e.g. those the model cannot represent,
         with the reason in the docs); they are still scored in :meth:`Calibration.table`.
+        By default the observations file's ``[calibration] skip``.
     moves : float
         Share of ``draws`` spent after the waves on moving the kept draws by Metropolis
         steps (resample by weight, then random-walk moves accepted where not ruled
@@ -600,11 +602,11 @@ def calibrate(
 
     Examples
     --------
+    The shipped observations name their defaults (a discrepancy of 0.1, and the
+    observations the hindcast cannot represent, skipped):
+
     >>> import simlab
-    >>> cal = simlab.calibrate(  # doctest: +SKIP
-    ...     "history-2023", "history-2023", draws=20_000, seed=1, discrepancy=0.1,
-    ...     skip=["google-tokens-2024-04", "google-tokens-2025-05", "google-tokens-2025-10"],
-    ... )
+    >>> cal = simlab.calibrate("history-2023", "history-2023", seed=1)  # doctest: +SKIP
     >>> cal.ess  # doctest: +SKIP
     """
     from simlab.experiment import _scenario
@@ -612,6 +614,10 @@ def calibrate(
     sc = _scenario(scenario)
     if not isinstance(observations, Observations):
         observations = load_observations(observations, scenario=sc)
+    if skip is None:
+        skip = observations.skip
+    if discrepancy is None:
+        discrepancy = observations.discrepancy
     for name, value, low in (("draws", draws, 1), ("waves", waves, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ScenarioError(f"{name} must be an integer >= {low}, got {value!r}")

@@ -129,7 +129,9 @@ _KEYS = (
     "note",
 )
 #: Keys of the file's top level.
-_TOP = ("name", "title", "description", "scenario", "references", "observations")
+_TOP = ("name", "title", "description", "scenario", "references", "calibration", "observations")
+#: Keys of the ``[calibration]`` table: the file's defaults for :func:`simlab.calibrate`.
+_CALIBRATION = ("skip", "discrepancy", "note")
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,11 @@ class Observations(Mapping[str, Observation]):
         The file they came from (or ``"<dict>"``).
     references : dict of str to str
         The file's references.
+    skip : tuple of str
+        Observations the file's ``[calibration]`` table leaves out of the matching by
+        default (the model cannot represent them; still scored).
+    discrepancy : float
+        The file's default relative model discrepancy for :func:`simlab.calibrate`.
     """
 
     def __init__(
@@ -282,6 +289,8 @@ class Observations(Mapping[str, Observation]):
         origin: str = "<dict>",
         references: Mapping[str, str] | None = None,
         title: str = "",
+        skip: Sequence[str] = (),
+        discrepancy: float = 0.0,
     ) -> None:
         self._items = {o.id: o for o in items}
         self.name = name
@@ -289,6 +298,8 @@ class Observations(Mapping[str, Observation]):
         self.origin = origin
         self.references = dict(references or {})
         self.title = title
+        self.skip = tuple(k for k in skip if k in self._items)
+        self.discrepancy = discrepancy
 
     def __getitem__(self, key: str) -> Observation:
         try:
@@ -309,7 +320,14 @@ class Observations(Mapping[str, Observation]):
     def subset(self, ids: Sequence[str]) -> Observations:
         """Return the observations named, in the order given."""
         return Observations(
-            [self[i] for i in ids], self.name, self.scenario, self.origin, self.references
+            [self[i] for i in ids],
+            self.name,
+            self.scenario,
+            self.origin,
+            self.references,
+            self.title,
+            self.skip,
+            self.discrepancy,
         )
 
     def table(self) -> Any:
@@ -554,6 +572,7 @@ def _parse(document: Mapping[str, Any], origin: str, scenario: Scenario | None) 
     target = document.get("scenario")
     if target is not None and not isinstance(target, str):
         raise _fail(origin, "scenario", f"must be a scenario name or path, got {target!r}")
+    skip, discrepancy = _calibration_defaults(origin, document.get("calibration", {}), items)
     obs = Observations(
         items,
         name=str(document.get("name", Path(origin).stem)),
@@ -561,10 +580,38 @@ def _parse(document: Mapping[str, Any], origin: str, scenario: Scenario | None) 
         origin=origin,
         references=references,
         title=str(document.get("title", "")),
+        skip=skip,
+        discrepancy=discrepancy,
     )
     if scenario is not None:
         check_against(obs, scenario)
     return obs
+
+
+def _calibration_defaults(
+    origin: str, table: object, items: Sequence[Observation]
+) -> tuple[tuple[str, ...], float]:
+    """Validate the ``[calibration]`` table: ``skip`` (ids) and ``discrepancy``."""
+    if not isinstance(table, Mapping):
+        raise _fail(origin, "calibration", f"must be a table, got {table!r}")
+    for k in table:
+        if k not in _CALIBRATION:
+            raise _fail(
+                origin,
+                f"calibration.{k}",
+                f"unknown key{did_you_mean(k, _CALIBRATION)} (allowed: {', '.join(_CALIBRATION)})",
+            )
+    skip = table.get("skip", [])
+    ids = [o.id for o in items]
+    if not isinstance(skip, list) or not all(isinstance(k, str) for k in skip):
+        raise _fail(origin, "calibration.skip", f"must be a list of observation ids, got {skip!r}")
+    for k in skip:
+        if k not in ids:
+            raise _fail(origin, "calibration.skip", f"no observation {k!r}{did_you_mean(k, ids)}")
+    discrepancy = _number(origin, "calibration.discrepancy", table.get("discrepancy", 0.0))
+    if not 0.0 <= discrepancy < 10.0:
+        raise _fail(origin, "calibration.discrepancy", f"must be in [0, 10), got {discrepancy!r}")
+    return tuple(skip), discrepancy
 
 
 def check_against(observations: Observations, scenario: Scenario) -> None:

@@ -311,10 +311,15 @@ def test_npv_irr_payback_metrics_match_the_finance_functions(full):
     capacity=st.floats(1e11, 1e14),
     price=st.floats(0.05, 20.0),
     factor=st.floats(1.0, 5.0),
+    rent=st.booleans(),
 )
 def test_engine_invariants_for_random_valid_parameters(
-    full, beta_price, beta_quality, elasticity, leakage, capacity, price, factor
+    full, beta_price, beta_quality, elasticity, leakage, capacity, price, factor, rent
 ):
+    if not rent:  # closedco's owned capacity is a hard cap: buyers are rationed
+        doc = copy.deepcopy(dict(full.document))
+        doc["providers"]["closedco"]["rent"] = False
+        full = Scenario.from_dict(doc)
     inputs = pd.DataFrame(
         {
             "segments.consumer.beta_price": [beta_price] * 2,
@@ -335,6 +340,12 @@ def test_engine_invariants_for_random_valid_parameters(
         assert (res.paths[name] >= 0).all(), name
     own = res.metrics.share_final.sel(provider="newco").to_numpy()
     assert own[1] <= own[0] * (1 + 1e-12)  # a higher own price never raises own share
+    served = res.paths.served.sel(provider="closedco")
+    owned = res.paths.capacity.sel(provider="closedco")
+    if rent:  # it rents what it lacks: never short, never unmet
+        assert float(res.metrics.unmet_share.max()) == 0.0
+    else:  # never above its cap
+        assert (served <= owned * (1 + 1e-5)).all()
 
 
 def test_a_provider_with_capex_but_no_capacity_rents_until_its_capex_delivers(full):

@@ -253,6 +253,11 @@ def test_an_irr_hurdle_claim_counts_the_draws_that_never_pay_back_as_below_it(si
     assert claims.loc["irr-hurdle", "note"].startswith(f"irr[closedco]: {SIXTY_NOTE}")
 
 
+def test_an_irr_outcome_for_discovery_counts_every_draw(sixty):
+    held = simlab.outcome(sixty, metric="irr", provider="closedco", above=0.08)
+    np.testing.assert_array_equal(held, [0, 1, 1, 1, 0, 0, 0, 0, 0, 0])  # none undecided
+
+
 def test_irr_reasons_survive_a_save_and_load(sixty, tmp_path):
     sixty.to_netcdf(tmp_path / "r.nc")
     back = simlab.load_results(tmp_path / "r.nc")

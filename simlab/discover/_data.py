@@ -151,7 +151,7 @@ def outcome(
     numpy.ndarray
         One float per draw: 1.0 where the outcome holds, 0.0 where not, NaN where the
         claim or metric has no value (a payback that never comes counts as infinitely
-        late, as in claims).
+        late, and a missing IRR below or above every rate, as in claims).
 
     Raises
     ------
@@ -174,11 +174,10 @@ def outcome(
 
     assert metric is not None
     target = _target(results.scenario, metric, provider, group, year)
-    values = np.asarray(
-        results.metric(target.metric, target.who, target.year).to_numpy(), dtype=np.float64
-    )
-    if target.metric == "payback_years":
-        values = np.where(np.isnan(values), np.inf, values)
+    results.metric(target.metric, target.who, target.year)  # checks the names
+    # A payback that never comes is infinitely late; a missing IRR ranks below every rate
+    # where the flows never pay back or the NPV is negative (above where not), as in claims.
+    values = np.asarray(results._ranked(target.metric, target.who, target.year), dtype=np.float64)
     held = np.ones(values.shape, dtype=bool)
     if below is not None:
         held &= values < float(below)

@@ -4,7 +4,8 @@ The user's API, grouped:
 
 - scenarios: :func:`load_scenario`, :func:`list_scenarios`, :class:`Scenario`
 - running: :func:`run` (Monte Carlo), :func:`sample_inputs` (its inputs table),
-  :func:`simulate` (deterministic, on an inputs table)
+  :func:`simulate` (deterministic, on an inputs table), :func:`pool` (one warm process
+  pool for every call in a ``with`` block)
 - results: :class:`Results`, :func:`load_results`
 - precision: :class:`Precision` (``run(..., until=...)``)
 - sensitivity: :func:`tornado`, :func:`sweep`, :func:`sobol`, :func:`morris` (more in
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from simlab.discover.drivers import conditional, drivers
     from simlab.discover.prim import prim
     from simlab.elasticity import demand_at, elasticities, revenue_maximising_prices
+    from simlab.executors import pool
     from simlab.experiment import run, sample_inputs, simulate
     from simlab.goalseek import goal_seek
     from simlab.precision import Precision
@@ -64,6 +66,7 @@ _LAZY = {
     "demand_at": "simlab.elasticity",
     "elasticities": "simlab.elasticity",
     "revenue_maximising_prices": "simlab.elasticity",
+    "pool": "simlab.executors",
     "run": "simlab.experiment",
     "sample_inputs": "simlab.experiment",
     "simulate": "simlab.experiment",
@@ -121,6 +124,7 @@ __all__ = [
     "morris",
     "outcome",
     "plot",
+    "pool",
     "prim",
     "revenue_maximising_prices",
     "run",

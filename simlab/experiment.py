@@ -34,6 +34,7 @@ from simlab.claims import parse_claim
 from simlab.engine import inputs_to_values, validate_inputs
 from simlab.engine.metrics import BlockMetrics, run_and_reduce
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.executors import resolve_executor
 from simlab.guard import check_block
 from simlab.metrics import metric_names, suggest_metric
 from simlab.precision import Precision, precision_reached
@@ -486,6 +487,7 @@ def keep_metrics(block: BlockMetrics, keep: set[str]) -> BlockMetrics:
 
 
 def _check_executor(executor: object) -> ExecutorLike:
+    executor = resolve_executor(executor)  # the pool of a simlab.pool() block
     if executor is None or isinstance(executor, cf.Executor) or executor == "processes":
         return executor
     raise ScenarioError(
@@ -575,8 +577,9 @@ def run(
         (see :func:`process_pool`; guard scripts with ``if __name__ == "__main__":``); or
         any executor, e.g. a :func:`process_pool` of your own or
         ``dask.distributed.Client(...).get_executor()``. An executor you pass is left
-        running. Workers get the scenario as its resolved document, not as a Python
-        object.
+        running. Inside a :func:`simlab.pool` block, None and ``"processes"`` mean that
+        block's pool. Workers get the scenario as its resolved document, not as a
+        Python object.
     block_size : int
         Draws simulated together in one simpy environment.
     paths : bool

@@ -75,6 +75,7 @@ from simlab._hints import did_you_mean
 from simlab.calibration.observations import Observations, distance, load_observations, observe
 from simlab.calibration.scoring import CUT, score_values, weighted_quantile
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.executors import resolve_executor
 
 if TYPE_CHECKING:
     from simlab.scenario.load import Scenario
@@ -526,6 +527,7 @@ def _simulate(
 
 def _executor(executor: object) -> tuple[cf.Executor | None, bool]:
     """Return (executor, whether we own it)."""
+    executor = resolve_executor(executor)  # the pool of a simlab.pool() block
     if executor is None:
         return None, False
     if executor == "processes":
@@ -587,7 +589,8 @@ def calibrate(
         out), so that they come out with equal weights and fewer duplicates; 0 keeps the
         waves' weighted draws as they are.
     executor : None, "processes" or concurrent.futures.Executor
-        Where blocks of draws run, as in :func:`simlab.run`.
+        Where blocks of draws run, as in :func:`simlab.run` (inside a :func:`simlab.pool`
+        block, None means its pool).
 
     Returns
     -------

@@ -17,6 +17,7 @@ import pandas as pd
 from simlab._args import names_arg
 from simlab._hints import did_you_mean
 from simlab.errors import ScenarioError, SimlabWarning, SimulationError
+from simlab.executors import resolve_executor
 from simlab.metrics import YEARLY_METRICS, metric_names, suggest_metric
 from simlab.progress import progress_bar
 from simlab.resources import MAX_SEED
@@ -198,6 +199,7 @@ def _evaluate(
     ``block_size`` rows submitted to it (at most :data:`IN_FLIGHT` at a time), put back
     in row order (bit-identical numbers either way).
     """
+    executor = resolve_executor(executor)  # the pool of a simlab.pool() block
     source = rows if isinstance(rows, Rows) else Rows(rows, [{}])
     n = len(source)
     desc = f"{scenario.name}: {target.metric}[{target.who}]"

@@ -154,6 +154,7 @@ def sweep(
     executor : None, "processes" or concurrent.futures.Executor, optional
         Where to run chunks of ``block_size`` rows (e.g. a dask
         ``Client(...).get_executor()``); the numbers are the same wherever they run.
+        Inside a :func:`simlab.pool` block, None and ``"processes"`` mean its pool.
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).

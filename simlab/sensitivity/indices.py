@@ -291,7 +291,8 @@ def sobol(
     block_size : int
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
-        Where to run chunks of ``block_size`` rows (scenario targets).
+        Where to run chunks of ``block_size`` rows (scenario targets; inside a
+        :func:`simlab.pool` block, None means its pool).
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
@@ -455,7 +456,8 @@ def sobol_convergence(
     block_size : int
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
-        Where to run chunks of ``block_size`` rows.
+        Where to run chunks of ``block_size`` rows (inside a :func:`simlab.pool` block,
+        None means its pool).
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
@@ -568,7 +570,8 @@ def morris(
     block_size : int
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
-        Where to run chunks of ``block_size`` rows.
+        Where to run chunks of ``block_size`` rows (inside a :func:`simlab.pool` block,
+        None means its pool).
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).

@@ -141,7 +141,8 @@ def tornado(
     block_size : int
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
-        Where to run chunks of ``block_size`` rows (this process by default).
+        Where to run chunks of ``block_size`` rows (this process by default; inside a
+        :func:`simlab.pool` block, its pool).
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).
@@ -276,7 +277,8 @@ def spider(
     block_size : int
         Draws per simpy environment.
     executor : None, "processes" or concurrent.futures.Executor, optional
-        Where to run chunks of ``block_size`` rows.
+        Where to run chunks of ``block_size`` rows (inside a :func:`simlab.pool` block,
+        None means its pool).
     strict : bool
         Refuse, rather than warn about, a varied parameter that a pricing rule overrides
         from the first step (see :mod:`simlab.scenario.overrides`).

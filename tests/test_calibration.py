@@ -114,6 +114,12 @@ def test_calibration_is_seeded_and_identical_on_an_executor(two_unknowns, recove
     with cf.ThreadPoolExecutor(2) as pool:
         pooled = simlab.calibrate(two_unknowns, obs, draws=3000, seed=4, waves=4, executor=pool)
     pd.testing.assert_frame_equal(pooled.inputs, cal.inputs, check_exact=True)
+    from simlab.experiment import process_pool
+
+    with process_pool(2) as pool:  # blocks cross processes as the scenario's document
+        spawned = simlab.calibrate(two_unknowns, obs, draws=3000, seed=4, waves=4, executor=pool)
+    pd.testing.assert_frame_equal(spawned.inputs, cal.inputs, check_exact=True)
+    np.testing.assert_array_equal(spawned.model, cal.model)
     other = simlab.calibrate(two_unknowns, obs, draws=3000, seed=5, waves=4)
     assert not other.inputs.equals(cal.inputs)
 

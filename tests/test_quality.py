@@ -250,3 +250,18 @@ def test_the_gap_path_reads_off_one_frontier_for_every_lab():
     # From its 73 at the start it only rises (the trend and the best model never fall).
     assert (np.diff(frontier[:, :, 0], axis=1) >= -1e-3).all()
     assert np.allclose(frontier[:, 0, 0], 73.0, atol=1e-3)
+
+
+def test_a_negative_catch_up_widens_the_gap_to_the_best_closed_model():
+    doc = market()
+    for name, fraction in (("gamma", -0.2), ("delta", 0.3)):
+        doc["providers"][name]["releases"] = {
+            "mode": "catch_up", "first": "2026-03", "cadence": 0.5, "catch_up": fraction
+        }  # fmt: skip
+    res = simlab.run(Scenario.from_dict(doc), draws=100, seed=4)
+    q = res.metrics.quality_final
+    closed = q.sel(provider=["alpha", "beta"]).max("provider")
+    behind = (closed - q.sel(provider="gamma")).to_numpy()
+    caught = (closed - q.sel(provider="delta")).to_numpy()
+    assert (behind > 73.0 - 65.0).all()  # gamma started 8 behind and ends further back
+    assert (caught < 73.0 - 60.0).all()  # delta, catching up 30 % a release, closes in

@@ -28,23 +28,30 @@ import simlab
 from simlab.stream import open_stream, stream
 
 how, name, draws, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+workers, keep = int(sys.argv[5]), json.loads(sys.argv[6])
+executor = simlab.pool(workers) if workers > 1 else None
+if executor is not None:
+    executor.__enter__()
 sc = simlab.load_scenario(name)
 t0 = time.perf_counter()
+written = 0.0
 if how == "run":
-    res = simlab.run(sc, draws=draws, seed=7)
+    res = simlab.run(sc, draws=draws, seed=7, metrics=keep)
     median = float(res.metrics["npv"].sel(provider="openai").median())
     took, opened = time.perf_counter() - t0, 0.0
     size = 0
 else:
-    out = stream(sc, draws, seed=7, folder=folder)
+    out = stream(sc, draws, seed=7, folder=folder, metrics=keep)
     took = time.perf_counter() - t0
+    written = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t1 = time.perf_counter()
     npv = open_stream(out)["npv"].sel(provider="openai")
     median = float(npv.load().median())  # one variable, read into memory
     opened = time.perf_counter() - t1
     size = sum(p.stat().st_size for p in Path(out).glob("block-*.nc"))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"time": took, "open": opened, "peak": peak, "size": size, "median": median}))
+print(json.dumps({"time": took, "open": opened, "peak": peak, "written": written, "size": size,
+                  "median": median}))
 """
 
 
@@ -52,20 +59,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="baseline-2025")
     parser.add_argument("--draws", type=int, nargs="+", default=[4096, 16384])
+    parser.add_argument("--only", choices=["run", "stream"], help="measure one of the two")
+    parser.add_argument("--workers", type=int, default=1, help="> 1: on a simlab.pool()")
+    parser.add_argument("--metrics", nargs="*", help="keep only these metrics (all if omitted)")
     args = parser.parse_args()
-    print(f"{args.scenario}, blocks of 1,024, seed 7; peak RSS of a fresh process each")
+    hows = [args.only] if args.only else ["run", "stream"]
+    print(f"{args.scenario}, blocks of 1,024, seed 7; peak RSS of a fresh process each", end="")
+    print(f" (the parent's, {args.workers} workers)" if args.workers > 1 else "")
     for draws in args.draws:
-        for how in ("run", "stream"):
+        for how in hows:
             with tempfile.TemporaryDirectory() as tmp:
                 done = subprocess.run(
-                    [sys.executable, "-c", CHILD, how, args.scenario, str(draws), tmp],
+                    [
+                        *(sys.executable, "-c", CHILD, how, args.scenario, str(draws), tmp),
+                        *(str(args.workers), json.dumps(args.metrics)),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
                 )
             r = json.loads(done.stdout.strip().splitlines()[-1])
             disk = f", {r['size'] / draws / 1e3:.1f} kB a draw on disk" if r["size"] else ""
-            lazy = f", lazy median {r['open']:.1f} s" if how == "stream" else ""
+            lazy = ""
+            if how == "stream":
+                lazy = f", {r['written']:.0f} MB before the lazy median ({r['open']:.1f} s)"
             print(
                 f"  {how:6s} {draws:>9,} draws  {r['time']:7.1f} s  peak {r['peak']:6.0f} MB"
                 f"{disk}{lazy}  (median NPV {r['median']:.4g})"

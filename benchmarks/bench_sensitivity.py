@@ -29,18 +29,20 @@ import time
 
 import numpy as np
 
-# 12 of the baseline's 90 uncertain parameters: OpenAI's own and two market-wide ones.
+# 12 of the baseline's uncertain parameters: OpenAI's own and two market-wide ones
+# (segments.consumer.growth, pricing.drift and releases.step, fixed in baseline-2025 since
+# model 2, replaced by developer growth, own_cost_share and releases.gap_change).
 SOBOL_PARAMETERS = [
     "finance.discount_rate",
-    "segments.consumer.growth",
+    "segments.developer.growth",
     "providers.openai.cost",
     "providers.openai.cost_decline",
     "providers.openai.capacity_cost",
     "providers.openai.opex",
     "providers.openai.opex_growth",
     "providers.openai.training_cost",
-    "providers.openai.pricing.drift",
-    "providers.openai.releases.step",
+    "providers.openai.own_cost_share",
+    "providers.openai.releases.gap_change",
     "providers.openai.releases.training_cost",
     "providers.openai.releases.training_growth",
 ]

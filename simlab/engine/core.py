@@ -272,7 +272,7 @@ class _Block:
             rate = np.where(load > 0, bill.billed / np.where(load > 0, load, 1.0), 0.0)
         owned = np.minimum(served, capacity)  # owned capacity first, then rented
         serving_cost = self.cost * self.cost_midpoint  # the rental price mid-step
-        revenue = self.ledger.book(k, served, owned, rate, serving_cost, self.opex_level)
+        revenue = self.ledger.book(k, served, owned, capacity, rate, serving_cost, self.opex_level)
         self.ledger.record(k, share, price, self.quality, revenue, paid, served, seats)
         if self.paths:
             self.ledger.record_paths(

@@ -258,6 +258,7 @@ class Ledger:
         k: int,
         served: np.ndarray,
         owned: np.ndarray,
+        capacity: np.ndarray,
         rate: np.ndarray,
         cost: np.ndarray,
         opex: np.ndarray,
@@ -268,6 +269,7 @@ class Ledger:
         step), with revenue = served x rate (USD per token) and serving cost per million
         tokens ``cost`` (the rental price) for rented tokens and ``own_cost_share x cost``
         for tokens ``owned`` capacity serves, both monthly rates times the step's months.
+        ``capacity`` is the owned capacity in service (its sum makes utilisation).
         A release's training cost is paid first from the provider's training compute in
         service (bought as capex, so not paid twice), the rest in cash. Groups add their
         members' flows.
@@ -287,7 +289,7 @@ class Ledger:
         compute = self.compute
         compute["own"] += owned * months
         compute["rented"] += rented * months
-        compute["capacity"] += self.capacity(k) * months
+        compute["capacity"] += capacity * months
         compute["serving_cost"] += serving
         tail = k >= self.tail_from
         if tail:
@@ -430,7 +432,6 @@ class Ledger:
         life0 = par.prov["capex_life"]
         start_fleet = par.base_capacity * np.clip(1.0 - k * par.dt / life0, 0.0, 1.0)
         retiring = (start_fleet / life0 + self.capex_retiring[k]) * self.capacity_factor
-        tail["owned"] = entities(owned_last)
         tail["owned_value"] = entities(owned_last * unit_last)
         tail["replacement"] = entities(retiring * unit_last)
         return BlockRecord(

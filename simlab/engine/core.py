@@ -32,6 +32,7 @@ from simlab.market import (
     bass_cdf,
     bass_time,
     blend,
+    decay_step,
     growth_factor,
     nested_logit,
     price_index_ratio,
@@ -81,7 +82,15 @@ class _Block:
         # weekly, monthly and quarterly steps then agree to second order): the exogenous
         # trends start half a step in.
         half = 0.5 * par.dt
-        self.level = seg["potential"] * growth_factor(seg["growth"], half)
+        if par.decaying:  # growth decays toward a final rate (docs/model.md)
+            # The log growth rate's excess over the final rate, at the current step's midpoint.
+            self.growth_excess = np.log1p(seg["growth"]) - np.log1p(seg["growth_final"])
+            start, self.growth_excess = decay_step(
+                self.growth_excess, seg["growth_final"], seg["growth_halflife"], half
+            )
+            self.level = seg["potential"] * start
+        else:
+            self.level = seg["potential"] * growth_factor(seg["growth"], half)
         self.opex_level = par.prov["opex"] * growth_factor(par.prov["opex_growth"], half)
         self.available = np.ones((S, P, B), dtype=bool)
         self.available[par.is_seat] &= np.isfinite(par.seat_price[par.is_seat])
@@ -298,6 +307,10 @@ class _Block:
         self.last_price = price
         self.last_tokens = demanded * bill.per_seat  # (S, B) buyers' tokens
         self.bass_time += par.dt
+        if par.decaying:
+            self.level_factor, self.growth_excess = decay_step(
+                self.growth_excess, seg["growth_final"], seg["growth_halflife"], par.dt
+            )
         self.level *= self.level_factor
         self.intensity *= self.intensity_factor
         self.outside_log_decline += par.dt * np.log1p(-par.outside_cost_decline)

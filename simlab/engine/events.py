@@ -274,6 +274,15 @@ class Timeline:
                     par.pref_provider[s, q, mask] = combine(old, mask)
                 elif name == "potential":
                     b.level[s, mask] = combine(b.level[s, mask], mask)
+                elif name in ("growth", "growth_final") and par.decaying:
+                    # A decaying rate: a new growth is the rate from now on (decaying
+                    # again); a new final rate keeps the current rate and moves its target.
+                    final = np.log1p(seg["growth_final"][s, mask])
+                    rate = final + b.growth_excess[s, mask]
+                    seg[name][s, mask] = combine(seg[name][s, mask], mask)
+                    if name == "growth":
+                        rate = np.log1p(seg["growth"][s, mask])
+                    b.growth_excess[s, mask] = rate - np.log1p(seg["growth_final"][s, mask])
                 elif name in ("bass_p", "bass_q"):
                     p, q = seg["bass_p"][s, mask], seg["bass_q"][s, mask]
                     adopted = bass_cdf(b.bass_time[s, mask], p, q)

@@ -94,6 +94,18 @@ class BlockParams:
         self.prov = {
             n: np.stack([values[f"providers.{p}.{n}"] for p in provs]) for n in PROVIDER_PARAMS
         }
+        # Decaying growth (docs/model.md, "Demand: how much"): a segment without a half-life
+        # has an infinite one and a final rate of 0, so its growth is `growth` for ever.
+        for name, default in (("growth_halflife", np.inf), ("growth_final", 0.0)):
+            self.seg[name] = np.stack(
+                [
+                    values[f"segments.{s}.{name}"]
+                    if getattr(spec.segments[s], name) is not None
+                    else np.full(B, default)
+                    for s in segs
+                ]
+            )
+        self.decaying = any(spec.segments[s].growth_halflife is not None for s in segs)
         self.is_open = np.array([spec.providers[p].kind == "open" for p in provs])
         self.open_column = self.is_open[:, None].astype(np.float64)
         self.regions = scenario.regions

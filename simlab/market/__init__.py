@@ -9,6 +9,7 @@ leading (draw) axes, and is tested against a closed form. The engine
 from simlab.market.adoption import (
     bass_cdf,
     bass_time,
+    decay_step,
     growth_factor,
     potential,
     price_index_ratio,
@@ -39,6 +40,7 @@ __all__ = [
     "blend",
     "capex_schedule",
     "cost_plus",
+    "decay_step",
     "defend",
     "frontier_trend",
     "growth_factor",

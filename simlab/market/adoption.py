@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["bass_cdf", "bass_time", "growth_factor", "potential", "price_index_ratio", "volume"]
+__all__ = [
+    "bass_cdf",
+    "bass_time",
+    "decay_step",
+    "growth_factor",
+    "potential",
+    "price_index_ratio",
+    "volume",
+]
 
 Array = NDArray[np.float64]
 
@@ -75,10 +83,83 @@ def growth_factor(rate: ArrayLike, years: ArrayLike) -> Array:
     return np.exp(t * np.log1p(r))
 
 
-def potential(base: ArrayLike, growth: ArrayLike, t: ArrayLike) -> Array:
-    """Return the potential volume ``base * (1 + growth) ** t`` (tokens per month)."""
-    base, growth, t = (np.asarray(x, dtype=np.float64) for x in (base, growth, t))
-    return base * np.exp(t * np.log1p(growth))
+def potential(
+    base: ArrayLike,
+    growth: ArrayLike,
+    t: ArrayLike,
+    final: ArrayLike = 0.0,
+    halflife: ArrayLike = np.inf,
+) -> Array:
+    """Return the potential volume at ``t`` years (tokens per month, or seats).
+
+    Without a half-life, ``base * (1 + growth) ** t``. With one, the yearly log growth
+    rate ``r(t) = r_f + (r_0 - r_f) e^{-λt}`` (``r_0 = ln(1 + growth)``,
+    ``r_f = ln(1 + final)``, ``λ = ln 2 / halflife``) decays from the start rate to the
+    final one, so
+
+    ``M(t) = base * exp(r_f t + (r_0 - r_f) (1 - e^{-λt}) / λ)``,
+
+    which never exceeds ``base * exp(r_f t + (r_0 - r_f) / λ)``: a start rate above the
+    final one adds at most a factor ``exp((r_0 - r_f) / λ)`` for ever.
+
+    Parameters
+    ----------
+    base : array_like
+        The potential at ``t = 0``.
+    growth : array_like
+        Yearly growth rate at ``t = 0`` (> -1).
+    t : array_like
+        Years since the start.
+    final : array_like
+        The yearly growth rate the decay tends to (used only with a half-life).
+    halflife : array_like
+        Years in which the log rate's excess over the final one halves; ``inf`` (the
+        default): the start rate for ever.
+
+    Examples
+    --------
+    >>> round(float(potential(1.0, 0.5, 2.0)), 12)
+    2.25
+    >>> round(float(potential(1.0, 3.0, 1e3, final=0.0, halflife=1.0)), 6)  # 4^(1/ln 2)
+    7.389056
+    """
+    base, growth, t, final, halflife = (
+        np.asarray(x, dtype=np.float64) for x in (base, growth, t, final, halflife)
+    )
+    r0, rf = np.log1p(growth), np.log1p(final)
+    decay = np.log(2.0) / halflife
+    with np.errstate(invalid="ignore", divide="ignore"):
+        span = np.where(decay > 0, -np.expm1(-decay * t) / np.where(decay > 0, decay, 1.0), t)
+    log_growth = np.where(np.isfinite(halflife), rf * t + (r0 - rf) * span, t * r0)
+    return base * np.exp(log_growth)
+
+
+def decay_step(
+    excess: ArrayLike, final: ArrayLike, halflife: ArrayLike, dt: float
+) -> tuple[Array, Array]:
+    """Advance a decaying growth rate by ``dt`` years; return (growth factor, new excess).
+
+    ``excess`` is the log rate's excess over the final one, ``ln(1 + g) - ln(1 + final)``,
+    at the start of the interval. Over it the potential grows by
+    ``exp(dt ln(1 + final) + excess (1 - e^{-λ dt}) / λ)`` (``excess * dt`` where the
+    half-life is infinite) and the excess decays to ``excess e^{-λ dt}``: steps of any
+    length compose to :func:`potential`'s closed form. With ``final = 0`` and an infinite
+    half-life the factor is ``exp(dt ln(1 + g))`` to the last bit, as
+    :func:`growth_factor`.
+
+    Examples
+    --------
+    >>> factor, excess = decay_step(np.log(4.0), 0.0, 1.0, 1.0)  # 4x a year, halving yearly
+    >>> round(float(factor), 6), round(float(excess / np.log(4.0)), 12)  # e, half the excess
+    (2.718282, 0.5)
+    """
+    e, f, h = (np.asarray(x, dtype=np.float64) for x in (excess, final, halflife))
+    decay = np.log(2.0) / h
+    finite = decay > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        span = np.where(finite, -np.expm1(-decay * dt) / np.where(finite, decay, 1.0), dt)
+    factor = np.exp(dt * np.log1p(f) + e * span)
+    return factor, np.where(finite, e * np.exp(-decay * dt), e)
 
 
 def price_index_ratio(inclusive: ArrayLike, reference: ArrayLike, alpha: ArrayLike) -> Array:

@@ -52,6 +52,8 @@ SHOCKABLE = {
     "segments": {
         "potential",
         "growth",
+        "growth_halflife",
+        "growth_final",
         "bass_p",
         "bass_q",
         "elasticity",
@@ -843,6 +845,12 @@ class Scenario:
                             f"{base}.{key}",
                             "only for billing = 'seats' (this segment bills per token)",
                         )
+            if seg.growth_final is not None and seg.growth_halflife is None:
+                raise self._fail(
+                    f"{base}.growth_final",
+                    "needs growth_halflife (the years in which growth's excess over "
+                    "growth_final halves); without a half-life growth holds for ever",
+                )
             for name in seg.pref_provider:
                 known_provider(f"segments.{seg_name}.pref_provider.{name}", name)
             for name in seg.share0:
@@ -1136,6 +1144,8 @@ class Scenario:
                 ok = len(parts) == 4 and parts[3] in prefs
             if ok and section == "providers" and rest == "capacity":
                 ok = self.spec.providers[owner].capacity is not None
+            if ok and section == "segments" and top in ("growth_halflife", "growth_final"):
+                ok = getattr(self.spec.segments[owner], top) is not None
         if not ok:
             allowed = (
                 ", ".join(sorted(SHOCKABLE["segments"]))
@@ -1146,7 +1156,8 @@ class Scenario:
                 f"{base}.path",
                 f"cannot shock {event.path!r}; a shock path is segments.NAME.X or "
                 f"providers.NAME.Y with X, Y in: {allowed} (a provider's capacity only if "
-                "it has one; pref_region needs a region, e.g. pref_region.cn; pref_provider "
+                "it has one, a segment's growth_halflife or growth_final only if it states it; "
+                "pref_region needs a region, e.g. pref_region.cn; pref_provider "
                 "a provider the segment lists)",
             )
         if math.isnan(event.value.value):

@@ -157,7 +157,13 @@ class Segment(_Model):
     outside: Outside | None = None
     """The outside option; none: every buyer buys from a modelled provider."""
     growth: Growth = Field(default_factory=lambda: Param(0.0))
-    """Yearly growth rate of the potential volume."""
+    """Yearly growth rate of the potential volume (at the start, with a half-life)."""
+    growth_halflife: Positive | None = None
+    """Half-life in years of the potential's log growth rate above ``growth_final``
+    (none: ``growth`` holds for the whole horizon)."""
+    growth_final: Growth | None = None
+    """The yearly growth rate the potential's growth decays to (needs ``growth_halflife``;
+    default 0)."""
     adoption0: OpenFraction
     """Adoption (fraction of the potential) at the start."""
     bass_p: Positive = Field(default_factory=lambda: Param(0.03))

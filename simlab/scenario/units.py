@@ -36,6 +36,8 @@ UNITS: dict[str, str] = {
     # segments
     "potential": "tokens per month",
     "growth": _PER_YEAR,
+    "growth_halflife": "years",
+    "growth_final": _PER_YEAR,
     "adoption0": _FRACTION,
     "bass_p": _PER_YEAR,
     "bass_q": _PER_YEAR,

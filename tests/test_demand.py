@@ -277,6 +277,35 @@ def test_best_response_satisfies_the_first_order_condition():
     ).all()
 
 
+def test_best_response_of_a_draw_does_not_depend_on_the_draws_solved_with_it():
+    # Draws leave the iteration as they converge: each draw's price must be the bits it
+    # gets when solved alone, whatever the others need (several providers, 3 segments).
+    rng = np.random.default_rng(11)
+    R, S, B = 2, 3, 64
+    args = {
+        "own": rng.normal(0.0, 1.0, (R, S, B)),
+        "alpha": rng.uniform(1.2, 4.0, (S, B)),
+        "lam": rng.uniform(0.3, 1.0, (R, B)),
+        "log_rivals_nest": rng.normal(0.0, 1.0, (R, S, B)),
+        "log_other_nests": rng.normal(0.0, 1.0, (R, S, B)),
+        "log_outside": rng.normal(-1.0, 1.0, (S, B)),
+        "base_volume": rng.uniform(0.1, 5.0, (R, S, B)),
+        "epsilon": rng.uniform(0.0, 1.0, (S, B)),
+        "inclusive_ref": rng.normal(0.0, 0.3, (S, B)),
+        "ceiling": rng.uniform(2.0, 20.0, (R, B)),
+    }
+    cost = rng.uniform(0.2, 2.0, (R, B))
+    start = np.log(cost * rng.uniform(1.0, 30.0, (R, B)))
+    together = best_response(start, cost, **args, tol=1e-10)
+    for b in range(B):
+        alone = best_response(
+            start[:, b : b + 1], cost[:, b : b + 1],
+            **{k: v[..., b : b + 1] for k, v in args.items()}, tol=1e-10,
+        )  # fmt: skip
+        np.testing.assert_array_equal(alone[:, 0], together[:, b], err_msg=f"draw {b}")
+    assert np.isfinite(together).all() and (together >= cost).all()
+
+
 # ------------------------------------------------------------------ seats
 
 

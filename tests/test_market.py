@@ -13,6 +13,7 @@ from simlab.market import (
     capex_schedule,
     defend,
     logit_shares,
+    member_sums,
     potential,
     quality_value,
     switch_rate,
@@ -143,3 +144,26 @@ def test_blend_and_defend():
     assert defend(10.0, 5.0, 0.2, 0.1) == pytest.approx(8.0)
     assert defend(10.0, 8.0, 0.5, 0.1) == pytest.approx(8.8)  # floored at cost x 1.1
     assert defend(5.0, 8.0, 0.5, 0.1) == pytest.approx(5.0)  # a cut never raises a price
+
+
+@given(
+    arrays(np.bool_, st.tuples(st.integers(1, 5), st.integers(1, 9))),
+    st.integers(0, 2),
+    st.integers(1, 7),
+    st.integers(0, 2**32 - 1),
+)
+def test_member_sums_add_each_groups_members_in_item_order(members, axis, width, seed):
+    # The reference: zeros, then each member added in turn (the order the engine's bits
+    # rest on), against arrays with the items on any axis.
+    rng = np.random.default_rng(seed)
+    shape = [width, 3, width]
+    shape[axis] = members.shape[1]
+    values = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape)
+    expected = np.zeros([*shape[:axis], members.shape[0], *shape[axis + 1 :]])
+    v, e = np.moveaxis(values, axis, 0), np.moveaxis(expected, axis, 0)
+    for g, row in enumerate(members):
+        for item in np.flatnonzero(row):
+            e[g] = e[g] + v[item]
+    np.testing.assert_array_equal(member_sums(members, values, axis=axis), expected)
+    as_floats = member_sums(members.astype(float), values, axis=axis - 3)  # a negative axis
+    np.testing.assert_array_equal(as_floats, expected)

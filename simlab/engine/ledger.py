@@ -385,10 +385,8 @@ class Ledger:
         if self.prev_price is not None and self.prev_paid is not None:
             p0, p1, q0, q1 = self.prev_price, price, self.prev_paid, paid
             # A provider's own sums are its products; groups add their members'.
-            sums = [
-                np.concatenate([ab, member_sums(self.groups, ab)])
-                for ab in (p1 * q0, p0 * q0, p1 * q1, p0 * q1)
-            ]
+            products = np.stack([p1 * q0, p0 * q0, p1 * q1, p0 * q1])  # (4, P, B)
+            sums = np.concatenate([products, member_sums(self.groups, products, axis=1)], axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 link = 0.5 * (np.log(sums[0] / sums[1]) + np.log(sums[2] / sums[3]))
             self.log_fisher += np.where(np.isfinite(link), link, 0.0)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["member_sums"]
 
 Array = NDArray[np.float64]
+
+
+@lru_cache(maxsize=256)
+def _members(shape: tuple[int, ...], mask: bytes) -> tuple[tuple[int, ...], ...]:
+    """Return each group's items, in order, from a membership matrix's bytes."""
+    m = np.frombuffer(mask, dtype=bool).reshape(shape)
+    return tuple(tuple(int(i) for i in np.flatnonzero(row)) for row in m)
 
 
 def member_sums(members: ArrayLike, values: ArrayLike, axis: int = 0) -> Array:
@@ -25,9 +34,12 @@ def member_sums(members: ArrayLike, values: ArrayLike, axis: int = 0) -> Array:
     [4.0, 2.0]
     """
     m = np.asarray(members, dtype=bool)
-    v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, 0)
-    out = np.zeros((m.shape[0], *v.shape[1:]))
-    for g in range(m.shape[0]):
-        for item in np.flatnonzero(m[g]):
-            out[g] += v[item]
-    return np.moveaxis(out, 0, axis)
+    v = np.asarray(values, dtype=np.float64)
+    ax = axis % v.ndim
+    lead = (slice(None),) * ax
+    out = np.zeros((*v.shape[:ax], m.shape[0], *v.shape[ax + 1 :]))
+    for g, items in enumerate(_members(m.shape, m.tobytes())):
+        dst = out[(*lead, slice(g, g + 1))]  # a view, also when ``values`` is 1-D
+        for item in items:
+            dst += v[(*lead, slice(item, item + 1))]
+    return out

@@ -245,8 +245,9 @@ def nested_logit(
     e = np.exp(z - top)
     member = np.arange(n_nests)[:, None] == idx[None, :]  # (N, P)
     d = member_sums(member, e, axis=-2)  # (..., N, B), in a fixed order
+    d_of = d[..., idx, :]  # each alternative's nest sum
     with np.errstate(divide="ignore", invalid="ignore"):
-        within = np.where(d[..., idx, :] > 0, e / d[..., idx, :], 0.0)
+        within = np.where(d_of > 0, e / d_of, 0.0)
         log_d = np.log(d) + top  # -inf for an empty nest
         iv_n = lam_n * log_d
     inclusive = _logsumexp(iv_n, axis=-2)

@@ -175,7 +175,7 @@ def best_response(
             # Most draws converge in four or five steps and a few take up to twenty:
             # draws that are done leave the iteration (no draw's arithmetic involves
             # another's, so the bits are those of iterating all of them to the end).
-            finished = done.reshape(-1, done.shape[-1]).all(axis=0)
+            finished = done.reshape(-1, len(columns)).all(axis=0)
             if finished.sum() * 4 >= len(columns):
                 result[..., columns[finished]] = x[..., finished]
                 stay = ~finished

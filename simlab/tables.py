@@ -363,6 +363,8 @@ def summarize(
             if human:
                 row["who"] = row_label(who, same)
             metric_rows.append(row)
+        if name == "npv":
+            notes += terminal_value_note(results, listed)
         if human:
             _humanize(results, name, metric_rows, quantiles)
         rows += metric_rows
@@ -371,6 +373,35 @@ def summarize(
     frame = frame.set_index(["metric", "who"])
     frame.attrs["notes"] = list(dict.fromkeys(notes))
     return frame
+
+
+def terminal_value_note(results: Results, whos: Sequence[str]) -> list[str]:
+    """Return a note on how much of each NPV is terminal value, or none.
+
+    An NPV made mostly of its terminal value rests on the flows after the horizon, which
+    the run extrapolates at ``terminal_growth`` rather than simulates: the note gives,
+    for each provider or group whose median NPV is positive, the median terminal value
+    over the median NPV (``npv_explicit`` and ``terminal_pv`` are the two parts), when
+    it is more than half for some of them. A run saved without the parts has no note.
+    """
+    data = results.metrics.data_vars
+    if "terminal_pv" not in data or "npv" not in data:
+        return []
+    parts = []
+    for who in whos:
+        npv = float(np.nanmedian(results.metric("npv", who).to_numpy()))
+        tv = float(np.nanmedian(results.metric("terminal_pv", who).to_numpy()))
+        if np.isfinite(npv) and npv > 0 and np.isfinite(tv):
+            parts.append((who, tv / npv))
+    if not any(share > 0.5 for _, share in parts):
+        return []
+    end = _final_date(results)
+    shares = ", ".join(f"{who} {100.0 * share:.0f} %" for who, share in parts)
+    return [
+        f"npv is mostly terminal value (flows after {end}, extrapolated at "
+        f"terminal_growth, not simulated); median terminal_pv / median npv: {shares} "
+        "(npv_explicit is the simulated part)"
+    ]
 
 
 def label(results: Results, name: str, unit: str) -> str:

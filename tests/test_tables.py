@@ -298,3 +298,20 @@ def test_a_group_with_the_providers_of_another_is_one_row_labelled_with_both(cap
     assert (
         "region=cn has the providers of open: one row for both, labelled open = region=cn" in notes
     )
+
+
+def test_the_summary_says_when_an_npv_is_mostly_terminal_value(res):
+    table = res.summary(metrics=["npv"])
+    (note,) = [n for n in table.attrs["notes"] if n.startswith("npv is mostly terminal value")]
+    for who in ("all", "closed"):
+        tv = np.median(res.metric("terminal_pv", who).values)
+        npv = np.median(res.metric("npv", who).values)
+        assert npv > 0 and tv / npv > 0.5  # what the note is for
+        assert f"{who} {100 * tv / npv:.0f} %" in note
+    # npv is the two parts, draw by draw
+    parts = res.metric("npv_explicit", "all").values + res.metric("terminal_pv", "all").values
+    np.testing.assert_allclose(parts, res.metric("npv", "all").values, rtol=1e-9)
+    # Only an npv row carries it, and a run kept without the parts cannot say it.
+    assert not [n for n in res.summary(metrics=["revenue"]).attrs["notes"] if "terminal" in n]
+    bare = simlab.run(res.scenario, draws=20, seed=7, metrics=["npv"], progress=False)
+    assert not [n for n in bare.summary(metrics=["npv"]).attrs["notes"] if "terminal" in n]

@@ -1,19 +1,29 @@
-"""Runs too large for memory: each block's metrics streamed to its own netCDF file.
+"""Runs too large for memory: each block's metrics streamed to disk as it finishes.
 
 :func:`stream` runs a Monte Carlo experiment as :func:`simlab.run` does (same seed
 streams, same blocks, same numbers), but writes each finished block's per-draw metrics
-to ``block-NNNNNN.nc`` in a folder and keeps nothing, so memory holds only the blocks
-in flight, whatever the number of draws. :func:`open_stream` opens the folder lazily
-(``xarray.open_mfdataset``: one dask chunk per block). A stream is its own checkpoint:
-running the same call again computes only the blocks whose file is missing.
+to disk and keeps nothing, so memory holds only the blocks in flight, whatever the
+number of draws. :func:`open_stream` opens the folder lazily (one dask chunk per
+block). A stream is its own checkpoint: running the same call again computes only the
+blocks not yet written.
 
-- ``manifest.json`` names the run (scenario and hash, seed, draws, block size, kept
-  metrics, simlab version); a call with other arguments on the same folder is refused.
-- Each block file is written to a temporary name and renamed when complete, so it is
-  whole or absent, even if the run is killed.
-- Only the Monte Carlo sampler (``"mc"``) streams: each block draws its inputs from its
-  own seed stream, so blocks are independent. The inputs are not stored; they are
-  ``sample_inputs(scenario, draws, seed, block_size=block_size)`` again.
+Two formats:
+
+- ``"zarr"`` (the default): one Zarr store, ``metrics.zarr`` (Zarr format 2,
+  consolidated metadata), made for every draw when the first block finishes, with
+  chunks of one block; each block is written into its own region, then marked done by
+  an empty ``block-NNNNNN.done`` file. Blocks own disjoint chunks, so any order of
+  blocks and any resume give the same store. Opening reads one metadata file, whatever
+  the number of blocks.
+- ``"netcdf"``: one ``block-NNNNNN.nc`` file a block, written to a temporary name and
+  renamed when complete. Opening reads every file's coordinates (45 s for 977 files in
+  ``benchmarks/bench_stream.py``); kept for existing streams and netCDF tools.
+
+``manifest.json`` names the run (scenario and hash, seed, draws, block size, kept
+metrics, format, simlab version); a call with other arguments on the same folder is
+refused. Only the Monte Carlo sampler (``"mc"``) streams: each block draws its inputs
+from its own seed stream, so blocks are independent. The inputs are not stored; they
+are ``sample_inputs(scenario, draws, seed, block_size=block_size)`` again.
 """
 
 from __future__ import annotations
@@ -21,9 +31,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -40,10 +51,40 @@ if TYPE_CHECKING:
 __all__ = ["open_stream", "stream"]
 
 MANIFEST = "manifest.json"
+STORE = "metrics.zarr"
+FORMATS = ("zarr", "netcdf")
+#: Zarr format 2: consolidated metadata and fixed-width text coordinates are part of
+#: its specification (format 3 warns on both with zarr-python 3.1).
+ZARR_FORMAT: Literal[2] = 2
 
 
-def _block_file(folder: Path, block: int) -> Path:
-    return folder / f"block-{block:06d}.nc"
+def _block_name(block: int, fmt: str) -> str:
+    """Return the file that says a block is written: its netCDF file or its marker."""
+    return f"block-{block:06d}.{'nc' if fmt == 'netcdf' else 'done'}"
+
+
+def _written(folder: Path, fmt: str) -> set[int]:
+    """Return the blocks a stream folder holds, from one listing of the folder."""
+    suffix = ".nc" if fmt == "netcdf" else ".done"
+    try:
+        names = [e.name for e in os.scandir(folder)]
+    except FileNotFoundError:
+        return set()
+    found = set()
+    for name in names:
+        number = name[len("block-") : -len(suffix)]
+        if name.startswith("block-") and name.endswith(suffix) and number.isdigit():
+            found.add(int(number))
+    return found
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """Read a manifest; a stream written before formats existed is netCDF."""
+    found = json.loads(path.read_text())
+    if not isinstance(found, dict):
+        raise ValueError("not a JSON object")
+    found.setdefault("format", "netcdf")
+    return found
 
 
 def _manifest(folder: Path, identity: dict[str, Any]) -> None:
@@ -51,7 +92,7 @@ def _manifest(folder: Path, identity: dict[str, Any]) -> None:
     path = folder / MANIFEST
     if path.exists():
         try:
-            found = json.loads(path.read_text())
+            found = _read_manifest(path)
         except (OSError, ValueError) as exc:
             raise ScenarioError(f"{path}: not a readable stream manifest ({exc})") from None
         differ = [k for k in identity if found.get(k) != identity[k]]
@@ -76,13 +117,14 @@ def stream(
     block_size: int = 1024,
     executor: object = None,
     metrics: Sequence[str] | None = None,
+    format: str = "zarr",
 ) -> Path:
-    """Run a Monte Carlo experiment, writing each block's metrics to its own netCDF file.
+    """Run a Monte Carlo experiment, writing each block's metrics to disk as it finishes.
 
     The numbers equal :func:`simlab.run`'s with the same scenario, draws, seed and block
-    size (sampler ``"mc"``), in this process or on any executor, and after an
-    interrupted stream is resumed by calling :func:`stream` again with the same
-    arguments. Memory holds the blocks in flight, not the run.
+    size (sampler ``"mc"``), in this process or on any executor, in any order of blocks,
+    and after an interrupted stream is resumed by calling :func:`stream` again with the
+    same arguments. Memory holds the blocks in flight, not the run.
 
     Parameters
     ----------
@@ -93,13 +135,17 @@ def stream(
     seed : int
         Seed of the run's block streams.
     folder : str or os.PathLike
-        Where the manifest and the block files go (created if missing).
+        Where the manifest and the metrics go (created if missing).
     block_size : int
-        Draws a block (and a file).
+        Draws a block (and a Zarr chunk or a netCDF file).
     executor : None, "processes" or concurrent.futures.Executor
         Where blocks run, as in :func:`simlab.run`.
     metrics : sequence of str, optional
         Keep only these metrics (and the claims' ones), as in :func:`simlab.run`.
+    format : {"zarr", "netcdf"}
+        ``"zarr"``: one Zarr store, a chunk a block, which opens in a second whatever the
+        number of blocks; ``"netcdf"``: a netCDF file a block, which opens in a time that
+        grows with the number of files (see the module's description).
 
     Returns
     -------
@@ -139,6 +185,10 @@ def stream(
     executor = _check_executor(executor)
     if not isinstance(folder, str | os.PathLike):
         raise ScenarioError(f"folder must be a folder path, got {folder!r}")
+    if format not in FORMATS:
+        raise ScenarioError(
+            f"format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}"
+        )
     keep = _kept_metrics(sc, metrics)
     out = Path(folder)
     identity = {
@@ -149,23 +199,31 @@ def stream(
         "draws": draws,
         "block_size": block_size,
         "metrics": sorted(keep) if keep is not None else "all",
+        "format": format,
         "simlab_version": __version__,
     }
     _manifest(out, identity)
     attrs = {k: identity[k] for k in ("seed", "sampler", "block_size", "scenario_hash")}
     attrs["simlab_version"] = __version__
+    writer = _ZarrWriter(out, draws, block_size) if format == "zarr" else None
 
     def finish(
         block: int, start: int, stop: int, inputs: pd.DataFrame, found: BlockMetrics
     ) -> None:
-        _write_block(sc, _block_file(out, block), start, stop, inputs, found, keep, attrs)
+        ds = _block_dataset(sc, start, stop, inputs, found, keep, attrs)
+        if writer is None:
+            _write_netcdf(ds, out / _block_name(block, format))
+        else:
+            writer.write(block, start, stop, ds)
+        del ds
         # A finished block's objects sit in reference cycles that the cyclic collector
         # frees only now and then: collected after each block, the peak memory stays
         # flat in the draws (benchmarks/bench_stream.py: 370 MB at 2,048 and at 8,192
         # draws, 473 MB at 8,192 without).
         gc.collect()
 
-    todo = [b for b in _blocks(draws, block_size) if not _block_file(out, b[0]).exists()]
+    written = _written(out, format)
+    todo = [b for b in _blocks(draws, block_size) if b[0] not in written]
     if executor is None:
         for block, start, stop in todo:
             finish(block, start, stop, *_simulate_rows(sc, seed, block, start, stop, False, None))
@@ -177,17 +235,16 @@ def stream(
     return out
 
 
-def _write_block(
+def _block_dataset(
     sc: Scenario,
-    path: Path,
     start: int,
     stop: int,
     inputs: pd.DataFrame,
     found: BlockMetrics,
     keep: set[str] | None,
     attrs: dict[str, Any],
-) -> None:
-    """Write one block's metrics (draws ``start .. stop - 1``) atomically."""
+) -> xr.Dataset:
+    """Return one block's metrics (draws ``start .. stop - 1``) as a metrics Dataset."""
     from simlab.experiment import keep_metrics
     from simlab.results import _clean_attrs, assemble
 
@@ -196,9 +253,70 @@ def _write_block(
     ds = assemble(sc, [found], inputs, attrs).metrics
     ds = ds.assign_coords(draw=np.arange(start, stop, dtype=np.int64))
     ds.attrs = _clean_attrs(dict(ds.attrs))
+    return ds
+
+
+def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Write one block's file atomically: to a temporary name, renamed when complete."""
     tmp = path.with_name(f".{path.name}.tmp")
     ds.to_netcdf(tmp, mode="w", engine="h5netcdf")
     os.replace(tmp, path)
+
+
+class _ZarrWriter:
+    """Writes blocks into the stream's Zarr store, made from the first block to finish."""
+
+    def __init__(self, folder: Path, draws: int, block_size: int) -> None:
+        self.folder, self.draws, self.block_size = folder, draws, block_size
+        self.arrays: dict[str, Any] | None = None
+
+    def _create(self, ds: xr.Dataset) -> None:
+        """Make the store for every draw (metadata and coordinates only), atomically."""
+        import dask.array as da
+        import xarray as xr
+
+        variables = {}
+        encoding: dict[str, dict[str, Any]] = {}
+        for key, var in ds.data_vars.items():
+            name = str(key)
+            shape = tuple(self.draws if d == "draw" else n for d, n in var.sizes.items())
+            chunks = tuple(self.block_size if d == "draw" else n for d, n in var.sizes.items())
+            variables[name] = (var.dims, da.zeros(shape, dtype=var.dtype, chunks=chunks), var.attrs)
+            # No fill value: every chunk is written before its block is marked done, and
+            # the values are read back as written (no NaN masking).
+            encoding[name] = {"chunks": chunks, "_FillValue": None}
+        coords = {k: c.variable for k, c in ds.coords.items() if "draw" not in c.dims}
+        template = xr.Dataset(variables, coords=coords, attrs=ds.attrs)
+        template = template.assign_coords(draw=np.arange(self.draws, dtype=np.int64))
+        store, tmp = self.folder / STORE, self.folder / f".{STORE}.tmp"
+        template.to_zarr(
+            tmp,
+            mode="w",
+            compute=False,
+            encoding=encoding,
+            consolidated=True,
+            zarr_format=ZARR_FORMAT,
+        )
+        os.replace(tmp, store)
+
+    def write(self, block: int, start: int, stop: int, ds: xr.Dataset) -> None:
+        """Write one block into its region of the store, then mark it done."""
+        import zarr
+
+        if self.arrays is None:
+            store = self.folder / STORE
+            # left by a run killed while making the store
+            shutil.rmtree(self.folder / f".{STORE}.tmp", ignore_errors=True)
+            if not store.exists():
+                self._create(ds)
+            group = zarr.open_group(store, mode="r+", zarr_format=ZARR_FORMAT)
+            self.arrays = {str(name): group[str(name)] for name in ds.data_vars}
+        for name, var in ds.data_vars.items():
+            array = self.arrays[str(name)]
+            dims = array.attrs["_ARRAY_DIMENSIONS"]
+            region = tuple(slice(start, stop) if d == "draw" else slice(None) for d in dims)
+            array[region] = var.transpose(*dims).to_numpy()
+        (self.folder / _block_name(block, "zarr")).touch()
 
 
 def open_stream(folder: str | os.PathLike[str]) -> xr.Dataset:
@@ -207,7 +325,7 @@ def open_stream(folder: str | os.PathLike[str]) -> xr.Dataset:
     Parameters
     ----------
     folder : str or os.PathLike
-        A folder written by :func:`stream`.
+        A folder written by :func:`stream` (either format).
 
     Returns
     -------
@@ -218,29 +336,38 @@ def open_stream(folder: str | os.PathLike[str]) -> xr.Dataset:
     Raises
     ------
     ScenarioError
-        If the folder has no manifest, or blocks are missing (run :func:`stream` again
-        with the same arguments to finish it).
+        If the folder has no manifest, its store cannot be read, or blocks are missing
+        (run :func:`stream` again with the same arguments to finish it).
     """
     import xarray as xr
 
     out = Path(folder)
     path = out / MANIFEST
     try:
-        identity = json.loads(path.read_text())
+        identity = _read_manifest(path)
         draws, block_size = int(identity["draws"]), int(identity["block_size"])
+        fmt = identity["format"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ScenarioError(f"{path}: not a stream manifest ({exc})") from None
+    if fmt not in FORMATS:
+        raise ScenarioError(f"{path}: format {fmt!r} is not one of {', '.join(map(repr, FORMATS))}")
     blocks = -(-draws // block_size)
-    files = [_block_file(out, b) for b in range(blocks)]
-    missing = [f.name for f in files if not f.exists()]
+    written = _written(out, fmt)
+    missing = [_block_name(b, fmt) for b in range(blocks) if b not in written]
     if missing:
         raise ScenarioError(
             f"{out}: {len(missing)} of {blocks} blocks missing ({', '.join(missing[:3])}"
             f"{', ...' if len(missing) > 3 else ''}); run simlab.stream again with the same "
             "arguments to finish the run"
         )
+    if fmt == "zarr":
+        store = out / STORE
+        try:
+            return xr.open_zarr(store, chunks={}, consolidated=True, zarr_format=ZARR_FORMAT)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ScenarioError(f"{store}: not a readable Zarr store ({exc})") from None
     return xr.open_mfdataset(
-        files,
+        [out / _block_name(b, fmt) for b in range(blocks)],
         engine="h5netcdf",
         combine="nested",
         concat_dim="draw",

@@ -19,13 +19,15 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO))
+for _where in (REPO, REPO / "docs"):
+    if str(_where) not in sys.path:  # run from a checkout without installing
+        sys.path.insert(0, str(_where))
 
 import numpy as np  # noqa: E402
 
 import simlab  # noqa: E402
 from simlab.calibration import OBSERVABLES  # noqa: E402
+from simlab.calibration.refit import FORWARD as REFIT_FORWARD  # noqa: E402
 from simlab.errors import SimlabWarning  # noqa: E402
 
 OUTPUT = REPO / "docs" / "calibration.md"
@@ -37,20 +39,9 @@ FIGURES = ("calibration-prior.png", "calibration-hindcast.png")
 CALIBRATION = {"draws": 20_000, "seed": 1, "waves": 10}
 #: Draws of the prior run, and of the calibrated draws resampled for the figure.
 SHOWN = 1000
-#: The hindcast's parameters that mean the same in baseline-2025 (timeless: diffusion
-#: speed, the volume's price elasticity), and the forward paths they stand for.
-FORWARD = {
-    "segments.consumer.bass_p": "segments.consumer.bass_p",
-    "segments.consumer.bass_q": "segments.consumer.bass_q",
-    "segments.api.bass_q": [
-        "segments.developer.bass_q",
-        "segments.enterprise.bass_q",
-        "segments.public.bass_q",
-    ],
-    "segments.api.elasticity": ["segments.developer.elasticity", "segments.enterprise.elasticity"],
-}
-#: ... and, as an upper bound, the API potential's 2023-2025 growth held for ten years.
-GROWTH = {"segments.api.growth": ["segments.developer.growth"]}
+#: The hindcast's parameters that mean the same in baseline-2025, and the forward paths
+#: they stand for (docs/fit_calibrated.py writes them into the catalog).
+FORWARD = {k: list(v) for k, v in REFIT_FORWARD.items()}
 #: Draws and seed of the forward runs (the same inputs before and after for the rest).
 FORWARD_DRAWS, FORWARD_SEED = 2000, 7
 
@@ -113,20 +104,28 @@ def _value(metric: str, x: float) -> str:
 
 
 def forward(cal: simlab.Calibration) -> object:
-    """Return P(each baseline-2025 claim) before and after calibration (a DataFrame)."""
+    """Return P(each baseline-2025 claim) before and after calibration (a DataFrame).
+
+    Before: the baseline with its calibrated entries put back to their priors
+    (docs/fit_calibrated.py's ``uncalibrated``); after: the baseline as shipped (PERTs
+    fitted to the calibrated draws, with their rank correlations); and the shipped
+    baseline with the calibrated draws themselves (``forward_inputs``), which shows what
+    the fitted distributions lose.
+    """
     import pandas as pd
+    from fit_calibrated import uncalibrated
 
     base = simlab.load_scenario("baseline-2025")
     runs = {
-        "before": simlab.sample_inputs(base, FORWARD_DRAWS, FORWARD_SEED),
-        "after": cal.forward_inputs(base, FORWARD_DRAWS, FORWARD_SEED, FORWARD),
-        "after, with growth": cal.forward_inputs(
-            base, FORWARD_DRAWS, FORWARD_SEED, {**FORWARD, **GROWTH}
-        ),
+        "before": (uncalibrated(base), None),
+        "after": (base, None),
+        "draws": (base, cal.forward_inputs(base, FORWARD_DRAWS, FORWARD_SEED, FORWARD)),
     }
     columns = {}
-    for label, inputs in runs.items():
-        claims = simlab.simulate(base, inputs).claims()
+    for label, (sc, inputs) in runs.items():
+        if inputs is None:
+            inputs = simlab.sample_inputs(sc, FORWARD_DRAWS, FORWARD_SEED)
+        claims = simlab.simulate(sc, inputs).claims()
         columns[label] = claims["probability"]
         columns[f"{label} se"] = claims["se"]
     return pd.DataFrame(columns)
@@ -365,40 +364,47 @@ def render(cal: simlab.Calibration, claims: object) -> str:
     )
     lines += [
         "",
-        "## Forward: the baseline's claims under the history's constraints",
+        "## Forward: the catalog refitted from the calibration",
         "",
-        "`Calibration.forward_inputs` carries calibrated parameters into a forward "
-        "scenario: the draws of the parameters the hindcast learnt come jointly from the "
-        "calibrated draws, the rest from the forward scenario's own priors. Only "
-        f"parameters that mean the same in 2025-2035 as in 2023-2025 are carried: {mapped}. "
-        "The hindcast's other parameters are tied to its own start (adoption in 2023, "
-        "brand terms against 2023's line-up, a quality index in Elo) and are not. As an "
-        "upper bound, the last column also holds the API potential's 2023-2025 growth "
-        "(`segments.api.growth`, calibrated median "
-        f"{100 * cal.shrinkage().loc['segments.api.growth', 'median']:.0f} % a year) for ten years "
-        "in the developer segment, where baseline-2025 assumes 20-80 %: the baseline's "
-        "forward growth is far below the history's, and nothing in the scenario yet says "
-        "why it should fall (issue 12's item 5, not done: see the note below).",
+        "The catalog's forward scenarios carry the calibration. Only parameters that mean "
+        f"the same in 2025-2035 as in 2023-2025 are carried: {mapped}. The hindcast's other "
+        "parameters are tied to its own start (adoption in 2023, brand terms against "
+        "2023's line-up, a quality index in Elo) and are not. `docs/fit_calibrated.py` "
+        "fits a PERT to each carried parameter's calibrated median and 90 % interval "
+        "(`simlab.calibration.refit.fit_pert`) and writes it into baseline-2025 (its "
+        "variants inherit it; deepseek-shock-2025 sets the API growth by shocks at "
+        '2025-11) with `source = "HINDCAST"`, and the calibrated draws\' rank '
+        "correlations between them as `[[correlations]]` (`carried_correlations`; the "
+        "strongest: a higher API growth goes with a lower elasticity, the two ways of "
+        "explaining the same tokens); a test checks the files are current. The API "
+        "potential's calibrated growth "
+        f"(`segments.api.growth`, median "
+        f"{100 * cal.shrinkage().loc['segments.api.growth', 'median']:.0f} % a year) is "
+        "where the developer and enterprise segments start; no market grows so for a "
+        "decade, so the rate decays to about 10 % a year with a half-life of about half a "
+        "year (`growth_halflife`, `growth_final`: docs/model.md, 'Decaying growth'; the "
+        "anchor and its sources are in the scenario). Before, the baseline assumed a "
+        "constant 20-80 % a year.",
         "",
-        f"P(claim) over {FORWARD_DRAWS:,} draws of baseline-2025 (seed {FORWARD_SEED}; the "
-        "same draws of every other parameter in each column; in brackets the forward Monte "
-        "Carlo's standard error, which leaves out the calibration's own sampling error, "
-        f"an effective sample size of {cal.ess:.0f}):",
+        f"P(claim) over {FORWARD_DRAWS:,} draws of baseline-2025 (seed {FORWARD_SEED}): "
+        "*before*, the baseline with its calibrated entries put back to the priors they "
+        "replaced and its start refitted (`uncalibrated` in docs/fit_calibrated.py: the "
+        "catalog as it was); *after*, the baseline as shipped; *calibrated draws*, the "
+        "shipped baseline with the carried parameters drawn jointly from the calibrated "
+        "draws (`forward_inputs`), which shows what the fitted distributions lose. In "
+        "brackets the forward Monte Carlo's standard error, which leaves out the "
+        f"calibration's own sampling error (an effective sample size of {cal.ess:.0f}):",
         "",
-        "| claim | before | after | after, with the history's API growth |",
+        "| claim | before | after | after, calibrated draws |",
         "|---|---|---|---|",
     ]
     for claim, row in claims.iterrows():  # type: ignore[attr-defined]
-        cells = [
-            f"{row[c]:.2f} ({row[c + ' se']:.3f})"
-            for c in ("before", "after", "after, with growth")
-        ]
+        cells = [f"{row[c]:.2f} ({row[c + ' se']:.3f})" for c in ("before", "after", "draws")]
         lines.append(f"| `{claim}` | {' | '.join(cells)} |")
     lines += [
         "",
-        "Not done yet: the catalog itself is not refitted from the calibration (its "
-        "scenarios keep their sourced priors and `docs/fit_baseline.py`'s fit at 2025-11); "
-        "the table above is how far the history would move the baseline's claims.",
+        "docs/scenarios.md shows every scenario's claims before and after calibration the "
+        "same way.",
         "",
         "## Adding an observation and recalibrating",
         "",

@@ -21,8 +21,11 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO))
+for where in (REPO, REPO / "docs"):
+    if str(where) not in sys.path:  # run from a checkout without installing
+        sys.path.insert(0, str(where))
+
+from fit_calibrated import SOURCE, uncalibrated  # noqa: E402
 
 import simlab  # noqa: E402
 from simlab.scenario.catalog import catalog_names  # noqa: E402
@@ -71,12 +74,22 @@ def band(values: np.ndarray) -> tuple[str, str, int]:
     return fmt(mid), f"{fmt(lo)} to {fmt(hi)}", int(values.size - finite.size)
 
 
+def calibrated(sc: simlab.Scenario) -> bool:
+    """Whether a scenario holds entries calibrated to history (docs/fit_calibrated.py)."""
+    return any(p.source == SOURCE for p in sc.params.values())
+
+
+def _run(sc: simlab.Scenario) -> simlab.Results:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", simlab.SimlabWarning)
+        return simlab.run(sc, draws=DRAWS, seed=SEED, progress=False)
+
+
 def section(name: str) -> list[str]:
     """The page section of one scenario."""
     sc = simlab.load_scenario(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", simlab.SimlabWarning)
-        res = simlab.run(sc, draws=DRAWS, seed=SEED, progress=False)
+    res = _run(sc)
+    before = _run(uncalibrated(sc)).claims() if calibrated(sc) else None
     spec = sc.spec
     kinds = {k: [p for p, v in spec.providers.items() if v.kind == k] for k in ("closed", "open")}
     lines = [f"## {name}", "", f"**{sc.title}**", ""]
@@ -100,7 +113,24 @@ def section(name: str) -> list[str]:
         lines.append(f"| {label} | {median} | {interval} | {nan or ''} |")
     lines.append("")
     claims = res.claims()
-    if len(claims):
+    if len(claims) and before is not None:
+        lines += [
+            "Each claim's probability after calibration (the scenario as shipped) and before "
+            "(the same scenario with its calibrated entries put back to the sourced priors "
+            "they replaced, the API growth constant at those priors' rates with no decay, "
+            "and no calibrated correlations; `uncalibrated` in docs/fit_calibrated.py), "
+            "over the same draws and seed:",
+            "",
+            "| claim | condition | before calibration | after | ± s.e. | undecided |",
+            "|---|---|---|---|---|---|",
+        ]
+        for claim, row in claims.iterrows():
+            lines.append(
+                f"| {row.text} | `{row.expr}` | {before.loc[claim, 'probability']:.3f} | "
+                f"{row.probability:.3f} | {row.se:.3f} | {row.undecided or ''} |"
+            )
+        lines.append("")
+    elif len(claims):
         lines += [
             "| claim | condition | probability | ± s.e. | undecided |",
             "|---|---|---|---|---|",
@@ -112,7 +142,7 @@ def section(name: str) -> list[str]:
             )
         lines.append("")
     if name == "baseline-2025":
-        lines += valuations(res) + anchors(sc)
+        lines += valuations(res) + anchors(sc, res)
     return lines
 
 
@@ -155,7 +185,7 @@ def valuations(res: simlab.Results) -> list[str]:
     return lines
 
 
-def anchors(sc: simlab.Scenario) -> list[str]:
+def anchors(sc: simlab.Scenario, draws: simlab.Results) -> list[str]:
     """The baseline's documented anchors, as the model reproduces them (point values)."""
     res = simlab.simulate(sc, paths=True)
     revenue = res.paths.revenue.isel(draw=0).to_pandas()
@@ -200,6 +230,15 @@ def anchors(sc: simlab.Scenario) -> list[str]:
         shown = value()
         text = f"{shown:.3g}" if shown < 1 else fmt(shown)
         lines.append(f"| {label} | {documented} | {tolerance} | {text} |")
+    openai_2030 = draws.metric("revenue_year", "openai", year=2030).to_numpy()
+    lines += [
+        "",
+        "The decaying API growth's anchor (segments.developer.growth_halflife), over the "
+        f"{DRAWS:,} draws: OpenAI's revenue in 2030, median {fmt(float(np.median(openai_2030)))} "
+        f"(90 % {fmt(float(np.quantile(openai_2030, 0.05)))} to "
+        f"{fmt(float(np.quantile(openai_2030, 0.95)))}), against its own projection of "
+        "USD 174-200 B (OPENAI-PROJ).",
+    ]
     return [*lines, ""]
 
 

@@ -5,6 +5,8 @@
 - scoring a run: :func:`score` (median, 90 % interval, implausibility per observation)
 - calibration: :func:`calibrate` (history matching in waves) -> :class:`Calibration`
 - the figure: :func:`simlab.calibration.plots.hindcast` (model bands vs observed points)
+- into a forward scenario's file: :func:`fit_pert` (a PERT matched to calibrated draws),
+  :func:`carried_correlations` and :data:`FORWARD` (what the catalog carries)
 
 See docs/calibration.md.
 """
@@ -23,10 +25,12 @@ from simlab.calibration.observations import (
     observations_dir,
     observe,
 )
+from simlab.calibration.refit import FORWARD, carried_correlations, fit_pert
 from simlab.calibration.scoring import CUT, score, score_values, weighted_quantile
 
 __all__ = [
     "CUT",
+    "FORWARD",
     "KINDS",
     "OBSERVABLES",
     "Calibration",
@@ -34,7 +38,9 @@ __all__ = [
     "Observation",
     "Observations",
     "calibrate",
+    "carried_correlations",
     "distance",
+    "fit_pert",
     "implausibility",
     "load_observations",
     "observations_dir",

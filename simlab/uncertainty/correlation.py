@@ -22,7 +22,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import linalg, stats
 
 from simlab.errors import ScenarioError
 from simlab.uncertainty.samplers import RngLike, as_generator
@@ -254,6 +253,8 @@ def iman_conover(x: ArrayLike, corr: ArrayLike, rng: RngLike) -> FloatArray:
     gen = as_generator(rng)
     if k < 2 or n < 2:
         return values.copy()
+
+    from scipy import linalg, stats  # only when sampling: loading a scenario stays light
 
     scores = stats.norm.ppf(np.arange(1, n + 1) / (n + 1))
     permuted = gen.permuted(np.tile(scores[:, None], (1, k)), axis=0)

@@ -213,11 +213,12 @@ def uncalibrated(sc: simlab.Scenario, refit: bool = True) -> simlab.Scenario:
     Every entry citing :data:`SOURCE` (a segment's parameter or a shock's value) gets its
     :data:`UNCALIBRATED` prior back, decaying growth goes (``growth_halflife`` and
     ``growth_final``, and shocks to them: the start rate holds, as before), and so do the
-    calibrated correlations. A variant's own figures stay as they are. With ``refit``
-    the start market is fitted again to the same targets (docs/fit_baseline.py: the
-    figures a scenario inherits from baseline-2025's fit, and deepseek-shock-2025's own
-    potentials), as it was before calibration: the calibrated point values move the first
-    step a little (half a step of growth and adoption).
+    spend ceilings (which came with it) and the calibrated correlations. A variant's own
+    figures stay as they are. With ``refit`` the start market is fitted again to the same
+    targets (docs/fit_baseline.py: the figures a scenario inherits from baseline-2025's
+    fit, and deepseek-shock-2025's own potentials), as it was before calibration: the
+    calibrated point values move the first step a little (half a step of growth and
+    adoption).
     """
     before = _priors(sc)
     if not refit:
@@ -245,7 +246,7 @@ def _priors(sc: simlab.Scenario) -> simlab.Scenario:
 
     for seg_name, seg in doc.get("segments", {}).items():
         for key in list(seg):
-            if key in ("growth_halflife", "growth_final"):
+            if key in ("growth_halflife", "growth_final", "spend_ceiling"):
                 del seg[key]
             elif calibrated(seg[key]):
                 seg[key] = copy.deepcopy(UNCALIBRATED[f"segments.{seg_name}.{key}"])

@@ -384,11 +384,17 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "decade, so the rate decays to about 10 % a year with a half-life of about half a "
         "year (`growth_halflife`, `growth_final`: docs/model.md, 'Decaying growth'; the "
         "anchor and its sources are in the scenario). Before, the baseline assumed a "
-        "constant 20-80 % a year.",
+        "constant 20-80 % a year. Growth alone does not bound the market: the volume's "
+        "response to a price index that falls a hundredfold (cheaper and better models) "
+        "let ten-year revenue reach hundreds of trillions of USD in the upper tail, so "
+        "each API segment's buyers' spend now saturates below a ceiling "
+        "(`spend_ceiling`: USD 2.5 T a year for the API in all, 1.2-5.4 T, between "
+        "today's software and all IT spending; docs/model.md, 'Spend ceiling').",
         "",
         f"P(claim) over {FORWARD_DRAWS:,} draws of baseline-2025 (seed {FORWARD_SEED}): "
         "*before*, the baseline with its calibrated entries put back to the priors they "
-        "replaced and its start refitted (`uncalibrated` in docs/fit_calibrated.py: the "
+        "replaced, no decay and no spend ceiling, and its start refitted (`uncalibrated` "
+        "in docs/fit_calibrated.py: the "
         "catalog as it was); *after*, the baseline as shipped; *calibrated draws*, the "
         "shipped baseline with the carried parameters drawn jointly from the calibrated "
         "draws (`forward_inputs`), which shows what the fitted distributions lose. In "

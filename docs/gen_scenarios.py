@@ -118,7 +118,8 @@ def section(name: str) -> list[str]:
             "Each claim's probability after calibration (the scenario as shipped) and before "
             "(the same scenario with its calibrated entries put back to the sourced priors "
             "they replaced, the API growth constant at those priors' rates with no decay, "
-            "and no calibrated correlations; `uncalibrated` in docs/fit_calibrated.py), "
+            "no spend ceiling and no calibrated correlations, the start refitted: the "
+            "catalog as it was; `uncalibrated` in docs/fit_calibrated.py), "
             "over the same draws and seed:",
             "",
             "| claim | condition | before calibration | after | ± s.e. | undecided |",

@@ -407,9 +407,10 @@ def _scaled(node: object, factor: float) -> object:
 
 def test_a_change_of_currency_changes_no_quantity_and_scales_revenue():
     # Every price and cost times 3 (list prices, serving costs, seat prices, self-hosting
-    # costs): utility shifts by -alpha ln 3 for every option alike, best-response and
-    # cost-plus prices scale with cost, the price index moves by the same factor at the
-    # start and later. So shares and tokens stay, and revenue is 3 times as large.
+    # costs, and the spend ceilings, amounts of money too): utility shifts by -alpha ln 3
+    # for every option alike, best-response and cost-plus prices scale with cost, the
+    # price index moves by the same factor at the start and later. So shares and tokens
+    # stay, and revenue is 3 times as large.
     base = simlab.load_scenario("baseline-2025")
     doc = copy.deepcopy(dict(base.document))
     for prov in doc["providers"].values():
@@ -420,6 +421,8 @@ def test_a_change_of_currency_changes_no_quantity_and_scales_revenue():
             seg["seat_price"][name] = _scaled(price, 3.0)
         if "outside" in seg:
             seg["outside"]["hosting_cost"] = _scaled(seg["outside"]["hosting_cost"], 3.0)
+        if "spend_ceiling" in seg:
+            seg["spend_ceiling"] = _scaled(seg["spend_ceiling"], 3.0)
     one, three = simulate(base), simulate(Scenario.from_dict(doc))
     for year in (2026, 2030, 2035):
         for name in ("share", "paid_share", "served_share", "seats", "paid_tokens"):

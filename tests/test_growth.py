@@ -162,3 +162,54 @@ def test_a_shock_on_a_halflife_the_segment_does_not_state_is_refused():
     }  # fmt: skip
     with pytest.raises(ScenarioError, match=r"growth_halflife or growth_final only if it states"):
         Scenario.from_dict(doc)
+
+
+# ------------------------------------------------------------------ the spend ceiling
+
+
+def spend_path(doc: dict) -> np.ndarray:
+    """Buyers' spend a year at each step: every model's tokens at its list price."""
+    sc = Scenario.from_dict(doc)
+    paths = run_block(sc, inputs_to_values(sc, None, 0, 1), paths=True).paths
+    volume = paths["volume"][:, 0, 0]  # tokens a month
+    shares = paths["share"][:, :, 0]  # of the tokens
+    price = paths["price"][:, :, 0]
+    return volume * (shares * price).sum(axis=1) * 1.2e-5
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1e6, 1e11), st.floats(0.0, 3.0), st.floats(0.0, 5.0))
+def test_spend_never_exceeds_the_ceiling(ceiling, elasticity, growth):
+    doc = market(
+        **{
+            "segments.api.spend_ceiling": ceiling,
+            "segments.api.elasticity": elasticity,
+            "segments.api.growth": growth,
+            "segments.api.outside": {"utility": -20.0},  # every buyer buys inside
+        }
+    )
+    spend = spend_path(doc)
+    assert (spend <= ceiling * (1 + 1e-9)).all()  # to rounding
+    sc = Scenario.from_dict(doc)
+    assert np.isfinite(run_block(sc, inputs_to_values(sc, None, 0, 1)).fcf).all()
+
+
+def test_a_ceiling_far_above_the_spend_changes_nothing_and_a_low_one_binds():
+    free = spend_path(market(**{"segments.api.growth": 2.0}))
+    far = spend_path(
+        market(**{"segments.api.growth": 2.0, "segments.api.spend_ceiling": 1e6 * free.max()})
+    )
+    np.testing.assert_allclose(far, free, rtol=1e-9)
+    ceiling = 0.5 * free.max()
+    low = spend_path(market(**{"segments.api.growth": 2.0, "segments.api.spend_ceiling": ceiling}))
+    assert low.max() <= ceiling and low.max() > 0.85 * ceiling  # it binds, smoothly
+    assert low[0] == pytest.approx(free[0], rel=0.02)  # far below it: unchanged to 2 %
+
+
+def test_a_spend_ceiling_is_for_token_segments_only():
+    from tests.test_demand import seat_market
+
+    doc = seat_market(0.9)
+    doc["segments"]["apps"]["spend_ceiling"] = 1e9
+    with pytest.raises(ScenarioError, match=r"segments.apps.spend_ceiling: only for billing"):
+        Scenario.from_dict(doc)

@@ -37,6 +37,7 @@ from simlab.market import (
     nested_logit,
     price_index_ratio,
     quality_value,
+    saturation,
     switch_rate,
     switch_shares,
     volume,
@@ -261,6 +262,13 @@ class _Block:
         self.outside_share = 1.0 - self.shares.sum(axis=1)
         adoption = bass_cdf(self.bass_time, seg["bass_p"], seg["bass_q"])
         demanded = self.volume(adoption, choice.inclusive)  # (S, B) tokens or seats
+        if par.has_ceiling:  # buyers' spend a year stays below the segment's ceiling
+            capped = np.isfinite(par.spend_ceiling)
+            with np.errstate(invalid="ignore"):
+                spend = demanded * (self.shares * price[None]).sum(axis=1) * 1.2e-5  # USD/yr
+                demanded = np.where(
+                    capped, demanded * saturation(spend, par.spend_ceiling), demanded
+                )
         buyers = demanded[:, None, :] * self.shares  # (S, P, B)
         bill = self.bill(buyers, price)
         np.sum(bill.load, axis=0, out=self.ledger.demand[k])

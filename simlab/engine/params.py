@@ -106,6 +106,16 @@ class BlockParams:
                 ]
             )
         self.decaying = any(spec.segments[s].growth_halflife is not None for s in segs)
+        # Spend ceilings of token segments, USD per year, (S, B); inf where none.
+        self.spend_ceiling = np.stack(
+            [
+                values[f"segments.{s}.spend_ceiling"]
+                if spec.segments[s].spend_ceiling is not None
+                else np.full(B, np.inf)
+                for s in segs
+            ]
+        )
+        self.has_ceiling = bool(np.isfinite(self.spend_ceiling).any())
         self.is_open = np.array([spec.providers[p].kind == "open" for p in provs])
         self.open_column = self.is_open[:, None].astype(np.float64)
         self.regions = scenario.regions

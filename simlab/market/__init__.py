@@ -13,6 +13,7 @@ from simlab.market.adoption import (
     growth_factor,
     potential,
     price_index_ratio,
+    saturation,
     volume,
 )
 from simlab.market.capex import capex_schedule
@@ -52,6 +53,7 @@ __all__ = [
     "price_index_ratio",
     "quality_value",
     "release_quality",
+    "saturation",
     "switch_rate",
     "switch_shares",
     "volume",

@@ -16,6 +16,7 @@ __all__ = [
     "growth_factor",
     "potential",
     "price_index_ratio",
+    "saturation",
     "volume",
 ]
 
@@ -211,3 +212,30 @@ def volume(
         for x in (potential, adoption, price_paid, price_ref, elasticity)
     )
     return m * a * np.power(pp / pr, -eps)
+
+
+#: The exponent of the smooth minimum in :func:`saturation`.
+SATURATION_POWER = 4.0
+
+
+def saturation(spend: ArrayLike, ceiling: ArrayLike) -> Array:
+    """Return the factor that keeps a spend below its ceiling: ``(1 + (S / K)^4)^(-1/4)``.
+
+    ``S`` times the factor is a smooth minimum of ``S`` and ``K``: never above ``K``,
+    within 2 % of ``S`` up to ``S = K / 2`` and tending to ``K`` as ``S`` grows (beyond
+    the ceiling more tokens come only at lower prices). An infinite ceiling gives 1.
+
+    Parameters
+    ----------
+    spend : array_like
+        Spend without the ceiling (>= 0).
+    ceiling : array_like
+        The ceiling (> 0, or ``inf``), in the same unit.
+
+    Examples
+    --------
+    >>> [round(float(saturation(s, 1.0) * s), 4) for s in (0.5, 1.0, 10.0)]
+    [0.4925, 0.8409, 1.0]
+    """
+    s, k = (np.asarray(x, dtype=np.float64) for x in (spend, ceiling))
+    return np.power(1.0 + np.power(s / k, SATURATION_POWER), -1.0 / SATURATION_POWER)

@@ -838,6 +838,12 @@ class Scenario:
                         f"{base}.tokens_per_seat",
                         "billing 'seats' needs tokens per seat per month (the cost driver)",
                     )
+                if seg.spend_ceiling is not None:
+                    raise self._fail(
+                        f"{base}.spend_ceiling",
+                        "only for billing = 'tokens' (a seat segment's spend is bounded by "
+                        "its seats and seat prices)",
+                    )
             else:
                 for key in ("seat_price", "tokens_per_seat"):
                     if getattr(seg, key):

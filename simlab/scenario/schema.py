@@ -164,6 +164,9 @@ class Segment(_Model):
     growth_final: Growth | None = None
     """The yearly growth rate the potential's growth decays to (needs ``growth_halflife``;
     default 0)."""
+    spend_ceiling: Positive | None = None
+    """Token billing: the most the segment's buyers spend a year on the modelled
+    providers, USD per year; volume saturates smoothly below it (none: no ceiling)."""
     adoption0: OpenFraction
     """Adoption (fraction of the potential) at the start."""
     bass_p: Positive = Field(default_factory=lambda: Param(0.03))

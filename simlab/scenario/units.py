@@ -38,6 +38,7 @@ UNITS: dict[str, str] = {
     "growth": _PER_YEAR,
     "growth_halflife": "years",
     "growth_final": _PER_YEAR,
+    "spend_ceiling": "USD per year",
     "adoption0": _FRACTION,
     "bass_p": _PER_YEAR,
     "bass_q": _PER_YEAR,

@@ -841,8 +841,9 @@ class Scenario:
                 if seg.spend_ceiling is not None:
                     raise self._fail(
                         f"{base}.spend_ceiling",
-                        "only for billing = 'tokens' (a seat segment's spend is bounded by "
-                        "its seats and seat prices)",
+                        f"got {seg.spend_ceiling.value:g}, but a ceiling is only for billing "
+                        "= 'tokens' (a seat segment's spend is bounded by its seats and seat "
+                        "prices)",
                     )
             else:
                 for key in ("seat_price", "tokens_per_seat"):
@@ -854,8 +855,9 @@ class Scenario:
             if seg.growth_final is not None and seg.growth_halflife is None:
                 raise self._fail(
                     f"{base}.growth_final",
-                    "needs growth_halflife (the years in which growth's excess over "
-                    "growth_final halves); without a half-life growth holds for ever",
+                    f"got {seg.growth_final.value:g} without growth_halflife; a final rate "
+                    "needs the years in which growth's excess over it halves (without a "
+                    "half-life, growth holds for ever)",
                 )
             for name in seg.pref_provider:
                 known_provider(f"segments.{seg_name}.pref_provider.{name}", name)

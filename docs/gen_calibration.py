@@ -441,6 +441,10 @@ def render(cal: simlab.Calibration, claims: object) -> str:
         "`cal.forward_inputs(scenario, draws, seed)` draws the parameters a forward "
         "scenario shares with the hindcast from the calibrated draws and the rest from "
         "its own priors, for `simlab.simulate(scenario, inputs)`.",
+        "5. To refit the catalog from a new calibration: `python docs/fit_calibrated.py` "
+        "rewrites the calibrated entries and correlations of the scenarios "
+        "(`tests/test_refit.py` fails until it is run), then `python docs/fit_baseline.py` "
+        "refits the start market, and the generated pages are regenerated.",
         "",
     ]
     return "\n".join(lines)

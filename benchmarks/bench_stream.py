@@ -5,13 +5,19 @@ Each measurement runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is 
 disk and keeps nothing, so its peak should not grow with the draws. For each stream
 format (``zarr``: one store, a chunk a block; ``netcdf``: a file a block), a second fresh
 process then opens the stream lazily (``open_stream``) and reads one variable (OpenAI's
-NPV) to take its median: the time to open, the time to read, and that process's peak.
+NPV) to take its median: the time to open, the time to read, and that process's peak
+(the libraries are imported before the clock starts).
+
+``--netcdf-from-zarr`` makes the netCDF stream from the Zarr one (the same blocks, each
+read from the store and written to its file as ``stream`` does) instead of running the
+simulation a second time: for 10^6 draws, where the run is what costs.
 
 Usage::
 
     python benchmarks/bench_stream.py                       # 4,096 and 16,384 draws
     python benchmarks/bench_stream.py --draws 100000 --only stream
-    python benchmarks/bench_stream.py --draws 1000000 --only stream --workers 2 --metrics npv
+    python benchmarks/bench_stream.py --draws 1000000 --only stream --workers 2 --metrics npv \
+        --netcdf-from-zarr
 """
 
 from __future__ import annotations
@@ -48,8 +54,31 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"time": took, "peak": peak, "size": size, "median": median}))
 """
 
+CONVERT = r"""
+import json, sys, time
+from pathlib import Path
+from simlab.stream import _block_name, _write_netcdf, open_stream
+
+src, dst = Path(sys.argv[1]), Path(sys.argv[2])
+t0 = time.perf_counter()
+manifest = json.loads((src / "manifest.json").read_text())
+ds = open_stream(src)
+for var in ds.variables.values():
+    var.encoding = {}  # Zarr's chunks and compressor
+dst.mkdir()
+size = manifest["block_size"]
+for block, start in enumerate(range(0, manifest["draws"], size)):
+    part = ds.isel(draw=slice(start, start + size)).load()
+    _write_netcdf(part, dst / _block_name(block, "netcdf"))
+(dst / "manifest.json").write_text(json.dumps({**manifest, "format": "netcdf"}))
+took = time.perf_counter() - t0
+total = sum(p.stat().st_size for p in dst.iterdir())
+print(json.dumps({"time": took, "peak": float("nan"), "size": total, "median": float("nan")}))
+"""
+
 OPEN = r"""
 import json, resource, sys, time
+import dask.array, h5netcdf, xarray, zarr  # imported before the clock
 from simlab.stream import open_stream
 
 t0 = time.perf_counter()
@@ -67,6 +96,25 @@ def child(*args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def report(how: str, fmt: str, draws: int, w: dict[str, float], r: dict[str, float] | None) -> None:
+    label = how if how == "run" else f"{how}/{fmt}"
+    if w["peak"] != w["peak"]:  # NaN: converted, not run
+        line = (
+            f"  {label:13s} {draws:>9,} draws  converted from the Zarr stream in {w['time']:.1f} s"
+        )
+    else:
+        line = f"  {label:13s} {draws:>9,} draws  {w['time']:7.1f} s  peak {w['peak']:6.0f} MB"
+    if r is None:
+        print(f"{line}  (median NPV {w['median']:.4g})")
+        return
+    print(
+        f"{line}, {w['size'] / draws / 1e3:.1f} kB a draw on disk; opened in "
+        f"{r['open']:.2f} s, one variable read in {r['read']:.2f} s, peak "
+        f"{r['peak']:.0f} MB  (median NPV {r['median']:.4g})",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="baseline-2025")
@@ -75,33 +123,32 @@ def main() -> None:
     parser.add_argument(
         "--formats", nargs="+", choices=["zarr", "netcdf"], default=["zarr", "netcdf"]
     )
+    parser.add_argument(
+        "--netcdf-from-zarr",
+        action="store_true",
+        help="make the netCDF stream from the Zarr one instead of running it again",
+    )
     parser.add_argument("--workers", type=int, default=1, help="> 1: on a simlab.pool()")
     parser.add_argument("--metrics", nargs="*", help="keep only these metrics (all if omitted)")
     args = parser.parse_args()
     hows = [args.only] if args.only else ["run", "stream"]
     print(f"{args.scenario}, blocks of 1,024, seed 7; peak RSS of a fresh process each", end="")
     print(f" (the parent's, {args.workers} workers)" if args.workers > 1 else "")
-    keep = json.dumps(args.metrics)
+    keep, workers = json.dumps(args.metrics), str(args.workers)
     for draws in args.draws:
         for how in hows:
-            for fmt in args.formats if how == "stream" else ["-"]:
-                with tempfile.TemporaryDirectory() as tmp:
-                    w = child(
-                        WRITE, how, args.scenario, str(draws), tmp, str(args.workers), keep, fmt
-                    )
-                    r = child(OPEN, tmp) if how == "stream" else None
-                label = how if how == "run" else f"{how}/{fmt}"
-                line = (
-                    f"  {label:13s} {draws:>9,} draws  {w['time']:7.1f} s  peak {w['peak']:6.0f} MB"
-                )
-                if r is None:
-                    print(f"{line}  (median NPV {w['median']:.4g})")
-                    continue
-                print(
-                    f"{line}, {w['size'] / draws / 1e3:.1f} kB a draw on disk; opened in "
-                    f"{r['open']:.2f} s, one variable read in {r['read']:.2f} s, peak "
-                    f"{r['peak']:.0f} MB  (median NPV {r['median']:.4g})"
-                )
+            formats = args.formats if how == "stream" else ["-"]
+            if args.netcdf_from_zarr and "netcdf" in formats:
+                formats = ["zarr", "netcdf"]  # the Zarr stream first, then converted
+            with tempfile.TemporaryDirectory() as tmp:
+                for fmt in formats:
+                    folder = os.path.join(tmp, fmt)
+                    if fmt == "netcdf" and args.netcdf_from_zarr:
+                        w = child(CONVERT, os.path.join(tmp, "zarr"), folder)
+                    else:
+                        w = child(WRITE, how, args.scenario, str(draws), folder, workers, keep, fmt)
+                    r = child(OPEN, folder) if how == "stream" else None
+                    report(how, fmt, draws, w, r)
     print(f"  load average {os.getloadavg()[0]:.2f}")
 
 

@@ -8,12 +8,16 @@ Each measurement runs in a fresh subprocess, so its peak memory (``ru_maxrss``) 
   (200,000 engine draws, the closed providers' share in 2030; target < 30 s).
 
 With ``--workers K`` (K > 1) the rows run on a pool of K processes, started and warmed
-before the clock starts.
+before the clock starts. With ``--old REV`` each measurement also runs on the engine of
+an earlier commit (a temporary git worktree), alternating with this tree, and the ratio
+is printed: the two sit side by side in one run, so the machine's load affects both. Each
+tree runs its own catalog unless ``--scenario`` is a file path.
 
 Usage::
 
     python benchmarks/bench_sensitivity.py
     python benchmarks/bench_sensitivity.py --only sweep --workers 2
+    python benchmarks/bench_sensitivity.py --workers 2 --old 7fd141c
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
 
 # 12 of the baseline's uncertain parameters: OpenAI's own and two market-wide ones
 # (segments.consumer.growth, pricing.drift and releases.step, fixed in baseline-2025 since
@@ -154,6 +162,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--n", type=int, default=1024, help="Sobol' base sample (1024)")
     parser.add_argument("--draws", type=int, default=500, help="sweep draws a point (500)")
+    parser.add_argument("--old", help="also measure this earlier commit, side by side")
     parser.add_argument("--child", choices=("sobol", "sweep"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -161,26 +170,43 @@ def main() -> None:
         child(args)
         return
     print(machine())
-    for what in [args.only] if args.only else ["sobol", "sweep"]:
-        command = [
-            sys.executable,
-            __file__,
-            "--child",
-            what,
-            "--scenario",
-            args.scenario,
-            "--workers",
-            str(args.workers),
-            "--n",
-            str(args.n),
-            "--draws",
-            str(args.draws),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr)
-            raise SystemExit(f"{what} failed")
-        print(done.stdout.strip().splitlines()[-1])
+    whats = [args.only] if args.only else ["sobol", "sweep"]
+    if args.old is None:
+        for what in whats:
+            print(json.dumps(_measure(what, args, REPO)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = Path(tmp) / "old"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(old_tree), args.old],
+            check=True,
+        )
+        try:
+            for what in whats:
+                new = _measure(what, args, REPO)
+                old = _measure(what, args, old_tree)
+                print(json.dumps({"engine": args.old, **old}))
+                print(json.dumps({"engine": "this tree", **new}))
+                ratio = new["wall_s"] / old["wall_s"]
+                print(f"{what}: this tree / {args.old} = {ratio:.2f} (wall time)")
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],
+                check=False,
+            )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+def _measure(what: str, args: argparse.Namespace, tree: Path) -> dict:
+    """Run one measurement in a fresh process on the simlab of ``tree``."""
+    command = [sys.executable, __file__, "--child", what, "--scenario", args.scenario]
+    command += ["--workers", str(args.workers), "--n", str(args.n), "--draws", str(args.draws)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"{what} failed on {tree}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

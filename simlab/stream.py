@@ -224,6 +224,8 @@ def stream(
         gc.collect()
 
     written = _written(out, format)
+    if format == "zarr" and not (out / STORE).exists():
+        written = set()  # markers without their store (deleted): every block again
     todo = [b for b in _blocks(draws, block_size) if b[0] not in written]
     if executor is None:
         for block, start, stop in todo:

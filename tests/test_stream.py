@@ -41,6 +41,11 @@ def assert_same_numbers(lazy, reference) -> None:
         np.testing.assert_array_equal(lazy[name].to_numpy(), reference[name].to_numpy())
 
 
+def store_bytes(folder: Path) -> dict[str, bytes]:
+    store = folder / "metrics.zarr"
+    return {str(p.relative_to(store)): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+
+
 def marks(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("block-*"))
 
@@ -76,6 +81,9 @@ def test_blocks_written_in_any_order_give_the_same_stream(sc, reference, tmp_pat
         mp.setattr(experiment, "_blocks", lambda *a: blocks(*a)[::-1])
         folder = stream(sc, 40, seed=9, folder=tmp_path / "s", block_size=16, format=fmt)
     assert_same_numbers(open_stream(folder), reference)
+    if fmt == "zarr":  # the same store, byte for byte, as in the blocks' own order
+        again = stream(sc, 40, seed=9, folder=tmp_path / "again", block_size=16)
+        assert store_bytes(folder) == store_bytes(again)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -123,6 +131,17 @@ def test_a_zarr_block_without_its_marker_is_written_again(sc, reference, tmp_pat
     stream(sc, 40, seed=9, folder=folder, block_size=16)
     assert marks(folder)[1] == "block-000001.done"
     assert not (folder / ".metrics.zarr.tmp").exists()
+    assert_same_numbers(open_stream(folder), reference)
+
+
+def test_markers_without_their_store_count_for_nothing(sc, reference, tmp_path):
+    import shutil
+
+    folder = stream(sc, 40, seed=9, folder=tmp_path / "s", block_size=16)
+    shutil.rmtree(folder / "metrics.zarr")
+    with pytest.raises(ScenarioError, match=r"metrics\.zarr: not a readable Zarr store"):
+        open_stream(folder)
+    stream(sc, 40, seed=9, folder=folder, block_size=16)
     assert_same_numbers(open_stream(folder), reference)
 
 

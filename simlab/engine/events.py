@@ -301,7 +301,7 @@ class Timeline:
             def capacity_shock(mask: np.ndarray, step: int) -> None:
                 # The shock acts on the capacity in service at its date (the start's and
                 # capex's alike) and scales it from then on.
-                built = b.ledger.owned[step, p, mask]
+                built = b.ledger.owned(step)[p, mask]
                 in_service = built * b.ledger.capacity_factor[p, mask]
                 new = combine(in_service, mask)
                 b.ledger.capacity_factor[p, mask] = np.where(built > 0, new / built, 1.0)

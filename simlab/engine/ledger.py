@@ -91,22 +91,32 @@ class Ledger:
         X = P + len(self.groups)
         self.years, self.year_of_step = year_index(sc)
         Y = len(self.years)
-        # Capex, scheduled in closed form at the start (see _schedule_capex).
-        self.capex_spend = np.zeros((T, P, B))
-        self.capex_capacity = np.zeros((T, P, B))  # inference capacity bought, in service
-        self.capex_retiring = np.zeros((T, P, B))  # its capacity / its life: retiring a year
-        self.training_in_service = np.zeros((T, P, B))  # USD of training compute in service
-        self.training_delivered = np.zeros((T, P, B))  # USD, cumulative
+        # Capex, scheduled in closed form at the start (see _schedule_capex), for the
+        # providers with capex events only (rows ``capex_rows`` of the providers): most
+        # have none, and (steps, providers, draws) arrays of zeros cost memory and time.
+        rows = sorted(
+            {
+                par.prov_index[e.provider]
+                for e in sc.spec.events.values()
+                if isinstance(e, CapexEvent)
+            }
+        )
+        self.capex_rows = np.array(rows, dtype=np.intp)
+        self._capex_column = {p: c for c, p in enumerate(rows)}
+        C = len(rows)
+        self.capex_spend = np.zeros((T, C, B))
+        self.capex_capacity = np.zeros((T, C, B))  # inference capacity bought, in service
+        self.capex_retiring = np.zeros((T, C, B))  # its capacity / its life: retiring a year
+        self.training_in_service = np.zeros((T, C, B))  # USD of training compute in service
+        self.training_delivered = np.zeros((T, C, B))  # USD, cumulative
         self.depreciation = np.zeros((P, B))  # over the horizon
         self.depreciation_inference = np.zeros((P, B))  # over the horizon
         self.capacity_factor = np.ones((P, B))  # capacity shocks, on capacity in service
         self._schedule_capex()
-        # Owned inference capacity, (T, P, B): the start's fleet, even-aged, retires evenly
-        # over one life; capex adds its deliveries.
-        life = par.prov["capex_life"]
-        t = (np.arange(T) * par.dt)[:, None, None]
-        self.owned = par.base_capacity[None] * np.clip(1.0 - t / life[None], 0.0, 1.0)
-        self.owned += self.capex_capacity
+        # Owned inference capacity (see owned): the start's fleet, even-aged, retires
+        # evenly over the life it had at the start; capex adds its deliveries.
+        self._fleet = par.base_capacity.copy()
+        self._fleet_life = par.prov["capex_life"].copy()
         self.own_cost_share = par.prov["own_cost_share"]
         # Sums over the horizon for the compute metrics, (P, B).
         self.compute = {
@@ -174,6 +184,7 @@ class Ledger:
             if not isinstance(event, CapexEvent):
                 continue
             p = par.prov_index[event.provider]
+            c = self._capex_column[p]
             base = f"events.{key}"
             prefix = f"providers.{event.provider}"
             lead_path = f"{base}.lead" if event.lead is not None else f"{prefix}.capex_lead"
@@ -204,13 +215,13 @@ class Ledger:
                     T,
                 )
                 train = amount * (1.0 - inference)
-                self.capex_spend[:, p, :] += spend[0][:, None] * amount[None, :]
+                self.capex_spend[:, c, :] += spend[0][:, None] * amount[None, :]
                 bought = capacity[0][:, None] * (amount * inference / unit0[:, 0])
-                self.capex_capacity[:, p, :] += bought
-                self.capex_retiring[:, p, :] += bought / (life * dt)
-                self.training_in_service[:, p, :] += capacity[1][:, None] * train[None, :]
+                self.capex_capacity[:, c, :] += bought
+                self.capex_retiring[:, c, :] += bought / (life * dt)
+                self.training_in_service[:, c, :] += capacity[1][:, None] * train[None, :]
                 delivered = np.cumsum(_delayed(spend[1], int(lead[0])))
-                self.training_delivered[:, p, :] += delivered[:, None] * train[None, :]
+                self.training_delivered[:, c, :] += delivered[:, None] * train[None, :]
                 self.depreciation[p] += dep[0].sum() * amount
                 self.depreciation_inference[p] += dep[0].sum() * amount * inference
             else:
@@ -227,14 +238,14 @@ class Ledger:
                     np.ones_like(unit_cost),
                     T,
                 )
-                self.capex_spend[:, p, :] += (spend + t_spend).T
-                self.capex_capacity[:, p, :] += capacity.T
-                self.capex_retiring[:, p, :] += capacity.T / (life * dt)
-                self.training_in_service[:, p, :] += t_value.T
+                self.capex_spend[:, c, :] += (spend + t_spend).T
+                self.capex_capacity[:, c, :] += capacity.T
+                self.capex_retiring[:, c, :] += capacity.T / (life * dt)
+                self.training_in_service[:, c, :] += t_value.T
                 delivered = np.stack(
                     [_delayed(row, int(g)) for row, g in zip(t_spend, lead, strict=True)]
                 )
-                self.training_delivered[:, p, :] += np.cumsum(delivered, axis=1).T
+                self.training_delivered[:, c, :] += np.cumsum(delivered, axis=1).T
                 self.depreciation[p] += (dep + t_dep).sum(axis=1)
                 self.depreciation_inference[p] += dep.sum(axis=1)
             # A provider without `capacity` stays unlimited: its capex is then a cost only.
@@ -245,7 +256,24 @@ class Ledger:
         The start's fleet (retiring evenly over one life) plus capex deliveries, times the
         factor of any capacity shock so far (1 without one).
         """
-        return self.owned[k] * self.capacity_factor
+        return self.owned(k) * self.capacity_factor
+
+    def owned(self, k: int) -> np.ndarray:
+        """Return the owned inference capacity built and not retired at step ``k``, (P, B).
+
+        Before capacity shocks: the start's fleet retiring evenly over one life, plus
+        capex deliveries still in service.
+        """
+        out = self._fleet * np.clip(1.0 - (k * self.par.dt) / self._fleet_life, 0.0, 1.0)
+        if len(self.capex_rows):
+            out[self.capex_rows] += self.capex_capacity[k]
+        return out
+
+    def by_provider(self, rows: np.ndarray) -> np.ndarray:
+        """Return a capex array, (..., capex providers, B), with every provider, (..., P, B)."""
+        out = np.zeros((*rows.shape[:-2], self.par.P, rows.shape[-1]))
+        out[..., self.capex_rows, :] = rows
+        return out
 
     # ------------------------------------------------------------- flows
     def spend_on_training(self, p: int, amount: np.ndarray) -> None:
@@ -285,23 +313,27 @@ class Ledger:
         own = fcf[:P]
         np.subtract(revenue, serving, out=own)
         own -= opex * dt
-        own -= self.capex_spend[k]
+        rows = self.capex_rows
+        if len(rows):
+            own[rows] -= self.capex_spend[k]
         compute = self.compute
         compute["own"] += owned * months
         compute["rented"] += rented * months
         compute["capacity"] += capacity * months
         compute["serving_cost"] += serving
         tail = k >= self.tail_from
-        if tail:
-            self.tail["capex"] += self.capex_spend[k]
+        if tail and len(rows):
+            self.tail["capex"][rows] += self.capex_spend[k]
         if self.training_due:  # a release spent on training in this step
             full = self.training_now
             # Owned training compute: delivered so far, less what releases used, within
             # what is still in service.
-            available = np.minimum(
-                self.training_delivered[k] - self.training_credit_used,
-                self.training_in_service[k],
-            )
+            available = np.zeros_like(full)  # none without capex
+            if len(rows):
+                available[rows] = np.minimum(
+                    self.training_delivered[k] - self.training_credit_used[rows],
+                    self.training_in_service[k],
+                )
             used = np.clip(available, 0.0, full)
             cash = full - used
             self.training_credit_used += used
@@ -408,7 +440,7 @@ class Ledger:
 
         paths = dict(self.rec_paths)
         if paths:
-            paths["capex"] = self.capex_spend
+            paths["capex"] = self.by_provider(self.capex_spend)
             paths["fcf"] = np.ascontiguousarray(self.fcf[:, :P].transpose(2, 1, 0))
         compute = {name: entities(v) for name, v in self.compute.items()}
         compute["depreciation_inference"] = entities(self.depreciation_inference)
@@ -429,14 +461,16 @@ class Ledger:
         k = par.T - 1
         life0 = par.prov["capex_life"]
         start_fleet = par.base_capacity * np.clip(1.0 - k * par.dt / life0, 0.0, 1.0)
-        retiring = (start_fleet / life0 + self.capex_retiring[k]) * self.capacity_factor
+        retiring = (start_fleet / life0 + self.by_provider(self.capex_retiring[k])) * (
+            self.capacity_factor
+        )
         tail["owned_value"] = entities(owned_last * unit_last)
         tail["replacement"] = entities(retiring * unit_last)
         return BlockRecord(
             fcf=self.fcf,
             pv=self.pv,
             revenue=entities(self.revenue),
-            capex=entities(self.capex_spend.sum(axis=0)),
+            capex=entities(self.by_provider(self.capex_spend.sum(axis=0))),
             depreciation=entities(self.depreciation),
             compute=compute,
             tail=tail,

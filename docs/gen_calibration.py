@@ -44,6 +44,10 @@ SHOWN = 1000
 FORWARD = {k: list(v) for k, v in REFIT_FORWARD.items()}
 #: Draws and seed of the forward runs (the same inputs before and after for the rest).
 FORWARD_DRAWS, FORWARD_SEED = 2000, 7
+#: The API growth's half-life (years) at which the baseline's claims are shown, and the
+#: paths it is fixed at (the same draws otherwise: common random numbers).
+HALFLIVES = (0.25, 0.5, 1.0, 2.0, 4.0)
+HALFLIFE_PATHS = ("segments.developer.growth_halflife", "segments.enterprise.growth_halflife")
 
 _GOOGLE = (
     "Alphabet counts tokens across all of Google's products (Search's AI Overviews, "
@@ -131,6 +135,62 @@ def forward(cal: simlab.Calibration) -> object:
     return pd.DataFrame(columns)
 
 
+def halflife() -> object:
+    """Return P(each baseline-2025 claim) with the API growth's half-life fixed (a DataFrame).
+
+    One inputs table of the shipped baseline (:data:`FORWARD_DRAWS`, :data:`FORWARD_SEED`);
+    at each of :data:`HALFLIVES` its half-life columns are set to that value, the other
+    columns kept (common random numbers). Columns: the half-life, and ``se`` beside each.
+    """
+    import pandas as pd
+
+    base = simlab.load_scenario("baseline-2025")
+    inputs = simlab.sample_inputs(base, FORWARD_DRAWS, FORWARD_SEED)
+    columns = {}
+    for years in HALFLIVES:
+        fixed = inputs.copy()
+        for path in HALFLIFE_PATHS:
+            fixed[path] = years
+        claims = simlab.simulate(base, fixed).claims()
+        columns[years] = claims["probability"]
+        columns[f"{years} se"] = claims["se"]
+    return pd.DataFrame(columns)
+
+
+def _pert(dist: object) -> str:
+    low, mode, high = (getattr(dist, k) for k in ("low", "mode", "high"))
+    return f"a PERT {low:g}-{high:g} years, mode {mode:g}"
+
+
+#: A claim whose probability moves by more than this over :data:`HALFLIVES` rests on it.
+MOVES = 0.1
+
+
+def _halflife_reading(table: object) -> str:
+    """Return the one line that says what the half-life table means."""
+    p = table[list(HALFLIVES)]  # type: ignore[index]
+    spread = p.max(axis=1) - p.min(axis=1)
+    moved = [
+        f"`{c}` ({p.loc[c, HALFLIVES[0]]:.2f} at {HALFLIVES[0]:g} y, "
+        f"{p.loc[c, HALFLIVES[-1]]:.2f} at {HALFLIVES[-1]:g} y)"
+        for c in spread.index
+        if spread[c] > MOVES
+    ]
+    still = spread[spread <= MOVES]
+    return (
+        "What it means: "
+        + (
+            f"{'; '.join(moved)} rest on the half-life: a boom that ends later leaves "
+            "the closed labs more API revenue, so these claims say as much about how soon "
+            "the API boom ends as about open models; "
+            if moved
+            else ""
+        )
+        + f"the other {len(still)} claims move by at most {still.max():.2f} over "
+        f"{HALFLIVES[0]:g}-{HALFLIVES[-1]:g} years."
+    )
+
+
 def calibrate() -> tuple[simlab.Calibration, object, object]:
     """Return the calibration, a prior run and a run of resampled calibrated draws."""
     obs = simlab.load_observations("history-2023")
@@ -142,7 +202,7 @@ def calibrate() -> tuple[simlab.Calibration, object, object]:
     return cal, prior, posterior
 
 
-def render(cal: simlab.Calibration, claims: object) -> str:
+def render(cal: simlab.Calibration, claims: object, halflives: object) -> str:
     """Return the page's Markdown."""
     obs = cal.observations
     table = cal.table()
@@ -407,10 +467,28 @@ def render(cal: simlab.Calibration, claims: object) -> str:
     for claim, row in claims.iterrows():  # type: ignore[attr-defined]
         cells = [f"{row[c]:.2f} ({row[c + ' se']:.3f})" for c in ("before", "after", "draws")]
         lines.append(f"| `{claim}` | {' | '.join(cells)} |")
+    prior = simlab.load_scenario("baseline-2025").uncertain[HALFLIFE_PATHS[0]]
     lines += [
         "",
         "docs/scenarios.md shows every scenario's claims before and after calibration the "
         "same way.",
+        "",
+        "How much the claims rest on the growth's half-life, an assumption (anchored on "
+        "OpenAI's own 2030 projection, not calibrated: the hindcast's three years cannot "
+        "tell how fast a boom ends): P(claim) with the API segments' `growth_halflife` "
+        f"fixed at each value, the {FORWARD_DRAWS:,} draws of the *after* column otherwise "
+        f"(seed {FORWARD_SEED}, common random numbers; as shipped, {_pert(prior)}; in "
+        "brackets the standard error):",
+        "",
+        "| claim | " + " | ".join(f"{h:g} y" for h in HALFLIVES) + " |",
+        "|---|" + "---|" * len(HALFLIVES),
+    ]
+    for claim, row in halflives.iterrows():  # type: ignore[attr-defined]
+        cells = [f"{row[h]:.2f} ({row[f'{h} se']:.3f})" for h in HALFLIVES]
+        lines.append(f"| `{claim}` | {' | '.join(cells)} |")
+    lines += [
+        "",
+        _halflife_reading(halflives),
         "",
         "## Adding an observation and recalibrating",
         "",
@@ -475,7 +553,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only check it is up to date")
     args = parser.parse_args()
     cal, prior, posterior = calibrate()
-    text = render(cal, forward(cal))
+    text = render(cal, forward(cal), halflife())
     if args.check:
         stale = not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text
         missing = [f for f in FIGURES if not (IMG / f).exists()]

@@ -369,13 +369,80 @@ def open_stream(folder: str | os.PathLike[str]) -> xr.Dataset:
             return xr.open_zarr(store, chunks={}, consolidated=True, zarr_format=ZARR_FORMAT)
         except (OSError, ValueError, KeyError) as exc:
             raise ScenarioError(f"{store}: not a readable Zarr store ({exc})") from None
-    return xr.open_mfdataset(
-        [out / _block_name(b, fmt) for b in range(blocks)],
-        engine="h5netcdf",
-        combine="nested",
-        concat_dim="draw",
-        data_vars="minimal",
-        coords="minimal",
-        compat="override",
-        join="exact",
+    return _open_netcdf([out / _block_name(b, fmt) for b in range(blocks)], draws)
+
+
+def _open_netcdf(files: list[Path], draws: int) -> xr.Dataset:
+    """Open a netCDF stream from its first file, each block's values read when computed.
+
+    The files of a stream hold the same variables, coordinates and dtypes (one run, its
+    manifest); only their draws differ, and those follow from the block size. So the
+    first file gives the variables and each variable's chunk ``b`` reads the variable
+    from file ``b`` (h5py) when computed: no file but the first is opened here, where
+    ``xarray.open_mfdataset`` opened every file to read its coordinates (40 s for 977
+    files). Values stored with a transformation other than NaN for missing (scale,
+    offset, another fill value: not written by :func:`stream`) fall back to
+    ``open_mfdataset``.
+    """
+    import dask.array as da
+    import xarray as xr
+
+    with xr.open_dataset(files[0], engine="h5netcdf") as first:
+        raw = all(_stored_as_is(var) for var in first.data_vars.values())
+        rows = first.sizes["draw"]
+        coords = {k: c.variable.load() for k, c in first.coords.items() if k != "draw"}
+        attrs = dict(first.attrs)
+        found = {
+            k: (var.dims, var.sizes, var.dtype, var.attrs) for k, var in first.data_vars.items()
+        }
+    if not raw:
+        return xr.open_mfdataset(
+            files,
+            engine="h5netcdf",
+            combine="nested",
+            concat_dim="draw",
+            data_vars="minimal",
+            coords="minimal",
+            compat="override",
+            join="exact",
+        )
+    blocks = tuple(min(rows, draws - start) for start in range(0, draws, rows))
+    names = [str(f) for f in files]
+    variables = {}
+    for key, (dims, sizes, dtype, var_attrs) in found.items():
+        data = da.map_blocks(
+            _read_block,
+            chunks=tuple(blocks if d == "draw" else (sizes[d],) for d in dims),
+            dtype=dtype,
+            meta=np.empty((0,) * len(dims), dtype),
+            files=names,
+            variable=str(key),
+            axis=dims.index("draw"),
+        )
+        variables[key] = (dims, data, var_attrs)
+    ds = xr.Dataset(variables, coords=coords, attrs=attrs)
+    return ds.assign_coords(draw=np.arange(draws, dtype=np.int64))
+
+
+def _stored_as_is(var: xr.Variable | xr.DataArray) -> bool:
+    """Whether a variable's stored values are its values (NaN, if any, as missing)."""
+    encoding = var.encoding
+    fill = encoding.get("_FillValue")
+    return (
+        "draw" in var.dims
+        and not {"scale_factor", "add_offset", "missing_value"} & encoding.keys()
+        and (fill is None or (isinstance(fill, float | np.floating) and np.isnan(fill)))
+        and encoding.get("dtype", var.dtype) == var.dtype
     )
+
+
+def _read_block(
+    files: list[str], variable: str, axis: int, block_info: dict[Any, Any] | None = None
+) -> np.ndarray:
+    """Read one block's values of a variable from its file (a dask chunk)."""
+    import h5py
+
+    assert block_info is not None  # dask passes it
+    block = block_info[None]["chunk-location"][axis]
+    with h5py.File(files[block], "r") as f:
+        return np.asarray(f[variable][...])

@@ -193,3 +193,11 @@ def test_a_damaged_stream_is_refused_with_its_path(sc, tmp_path):
     manifest.write_text("[1, 2]")
     with pytest.raises(ScenarioError, match=r"manifest\.json: not a stream manifest"):
         open_stream(folder)
+
+
+def test_a_damaged_netcdf_block_is_named_when_read(sc, tmp_path):
+    folder = stream(sc, 32, seed=9, folder=tmp_path / "s", block_size=16, format="netcdf")
+    (folder / "block-000001.nc").write_bytes(b"truncated")
+    lazy = open_stream(folder)  # only the first file is opened here
+    with pytest.raises(ScenarioError, match=r"block-000001\.nc: not a readable block"):
+        lazy["npv"].load()

@@ -325,6 +325,7 @@ class _Job:
     stop: int
     paths: bool
     inputs: pd.DataFrame | None = None
+    keep: tuple[str, ...] | None = None  # metrics to send back (None: all)
 
 
 _WORKER_SCENARIOS: dict[str, Scenario] = {}
@@ -359,7 +360,11 @@ def _simulate_rows(
 def _run_job(job: _Job) -> tuple[pd.DataFrame, BlockMetrics]:
     """Run one block in a worker (a top-level function, so "spawn" pools can import it)."""
     scenario = _worker_scenario(job)
-    return _simulate_rows(scenario, job.seed, job.block, job.start, job.stop, job.paths, job.inputs)
+    inputs, metrics = _simulate_rows(
+        scenario, job.seed, job.block, job.start, job.stop, job.paths, job.inputs
+    )
+    # Only the metrics the run keeps travel back (every metric is ~12 kB a draw).
+    return inputs, metrics if job.keep is None else keep_metrics(metrics, set(job.keep))
 
 
 _MAIN_GUARD = (
@@ -739,8 +744,20 @@ def run(
                 finish(block, start, stop, *found)
         elif todo:
             document = scenario_to_json(sc)
+            sent_back = tuple(sorted(keep)) if keep is not None else None
             jobs = [
-                _Job(document, sc.origin, sc.hash, seed, b, start, stop, paths, rows(start, stop))
+                _Job(
+                    document,
+                    sc.origin,
+                    sc.hash,
+                    seed,
+                    b,
+                    start,
+                    stop,
+                    paths,
+                    rows(start, stop),
+                    sent_back,
+                )
                 for b, start, stop in todo
             ]
             with _pool(executor) as pool:
@@ -827,8 +844,10 @@ def _run_until(
                     )
             else:
                 document = scenario_to_json(sc)
+                sent_back = tuple(sorted(keep)) if keep is not None else None
                 jobs = [
-                    _Job(document, sc.origin, sc.hash, seed, b, a, z, paths) for b, a, z in todo
+                    _Job(document, sc.origin, sc.hash, seed, b, a, z, paths, None, sent_back)
+                    for b, a, z in todo
                 ]
                 _run_on(pool, jobs, finish)
             done += len(todo)

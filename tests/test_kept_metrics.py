@@ -49,3 +49,32 @@ def test_cli_run_keeps_only_the_named_metrics(tmp_path, capsys):
     assert code == 0
     assert (out / "results.nc").is_file() and (out / "npv.png").is_file()
     assert "revenue" in capsys.readouterr().out
+
+
+def test_a_worker_sends_back_only_the_kept_metrics(sc):
+    # Every metric is ~12 kB a draw of baseline-2025: a run that keeps a few must not ship
+    # the rest from its workers (12 GB for 10^6 draws) only to drop them in the parent.
+    from concurrent.futures import ThreadPoolExecutor
+
+    import simlab.experiment as experiment
+
+    sent: list = []
+    job_runner = experiment._run_job
+
+    def spy(job):
+        out = job_runner(job)
+        sent.append(out[1])
+        return out
+
+    experiment._run_job = spy
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            some = run(sc, draws=40, seed=3, block_size=16, metrics=["revenue"], executor=pool)
+    finally:
+        experiment._run_job = job_runner
+    assert len(sent) == 3  # a job a block
+    for block in sent:
+        assert "revenue" in block.provider and "capex_coverage" not in block.provider
+        assert set(block.provider) == set(some.metrics.data_vars) & set(block.provider)
+    full = run(sc, draws=40, seed=3, block_size=16)
+    np.testing.assert_array_equal(some.metrics.revenue, full.metrics.revenue)

@@ -233,7 +233,11 @@ def stream(
             finish(block, start, stop, *_simulate_rows(sc, seed, block, start, stop, False, None))
     elif todo:
         document = scenario_to_json(sc)
-        jobs = [_Job(document, sc.origin, sc.hash, seed, b, a, z, False, None) for b, a, z in todo]
+        sent_back = tuple(sorted(keep)) if keep is not None else None  # not the others
+        jobs = [
+            _Job(document, sc.origin, sc.hash, seed, b, a, z, False, None, sent_back)
+            for b, a, z in todo
+        ]
         with _pool(executor) as pool:
             _run_on(pool, jobs, finish)
     return out

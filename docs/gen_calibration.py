@@ -66,26 +66,9 @@ REASONS = {
         "above the reported 1.3 B; OpenAI's real 2023 revenue rose in steps (GPT-4's API "
         "waitlist, ChatGPT Enterprise from August) that fixed growth rates cannot follow"
     ),
-    "anthropic-runrate-2024-12": (
-        "at the top of its tolerance (calibrated median about 1.31 B against 0.7-1.3 B): the "
-        "smooth curve that reaches Anthropic's 9 B run-rate at the end of 2025 (matched) "
-        "passes the end of 2024 a little high; Anthropic's revenue grew about ninefold in "
-        "2025, faster than one constant growth rate follows"
-    ),
     "openai-runrate-2023-12": (
         "as openai-runrate-2023-10: the 2023 run-rates sit below the smooth curve that fits "
         "2024-2025"
-    ),
-    "openai-revenue-2025h1": (
-        "the other side of the same smooth curve: the calibrated path passes 2024 and late "
-        "2025 but stays a little low in the first half of 2025, when OpenAI's revenue "
-        "accelerated (reasoning models, enterprise seats) faster than a constant growth rate"
-    ),
-    "chatgpt-paying-2025-04": (
-        "paying ChatGPT seats peak in 2024 and fall in the model as Gemini 2.5 Pro and "
-        "Claude outscore OpenAI's API models on the arena index; ChatGPT's consumer lead "
-        "held in fact (its consumer models and brand are stronger than its API model's "
-        "score says)"
     ),
 }
 

@@ -121,6 +121,19 @@ def test_exit_from_some_segments_only(full):
     np.testing.assert_allclose(block.shares.sum(axis=1), 1.0, rtol=1e-12)
 
 
+def test_an_entrant_without_a_seat_price_stays_out_of_the_seat_segment():
+    # deepseek-shock-2025: Llama, Mistral and gpt-oss enter in 2025 and sell no seats; an
+    # entry once made them available in the consumer (seat) segment, whose target shares
+    # then summed to 0, and every paying seat drained away (OpenAI's revenue fell ~30x).
+    sc = load_scenario("deepseek-shock-2025")
+    paths = simulate(sc, paths=True).paths.isel(draw=0)
+    assert "consumer" in sc.segments and sc.spec.segments["consumer"].outside is None
+    np.testing.assert_allclose(paths.outside.sel(segment="consumer"), 0.0, atol=1e-9)
+    seats = paths.seats.sum("provider")
+    after = seats.sel(time=slice("2025-04-01", None))
+    assert float(after.min()) >= float(seats.isel(time=0))  # the market grows, never drains
+
+
 def test_cost_plus_follow_price_event_and_drift(full_run, full):
     price = full_run.paths.price.isel(draw=0).to_pandas()
     cost = full_run.paths.cost.isel(draw=0).to_pandas()

@@ -95,6 +95,9 @@ class _Block:
         self.opex_level = par.prov["opex"] * growth_factor(par.prov["opex_growth"], half)
         self.available = np.ones((S, P, B), dtype=bool)
         self.available[par.is_seat] &= np.isfinite(par.seat_price[par.is_seat])
+        # Where a provider can sell at all (no seat price: not in that seat segment), so an
+        # entry makes it available only there.
+        self.sellable = self.available.copy()
         for event in scenario.spec.events.values():
             if isinstance(event, EntryEvent):
                 for name in event.provider:

@@ -189,7 +189,7 @@ class Timeline:
             def flip(mask: np.ndarray, step: int) -> None:
                 for p in idx:
                     for s in segs:
-                        b.available[s, p, mask] = enter
+                        b.available[s, p, mask] = b.sellable[s, p, mask] if enter else False
                         if not enter:
                             b.shares[s, p, mask] = 0.0
                 if not enter:

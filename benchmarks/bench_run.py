@@ -8,10 +8,15 @@ Each measurement runs in a fresh subprocess, so its peak memory (``ru_maxrss``) 
   cores): a process pool of 2, started and warmed before the clock starts (its start-up,
   a "spawn" of fresh interpreters, is reported apart).
 
+With ``--old REV`` each single-process run is measured again on the engine of an
+earlier commit (a temporary git worktree; its own catalog unless ``--scenario`` is a
+path), right after this tree's, and printed beside it.
+
 Usage::
 
     python benchmarks/bench_run.py
     python benchmarks/bench_run.py --draws 10000 100000 --workers 2
+    python benchmarks/bench_run.py --draws 100000 --old 7fd141c --speedup-draws 0
 
 The ``load`` column is the 1-minute load average when the run ended: on a machine shared
 with other jobs, times (and above all the speed-up) are only as good as that is low.
@@ -26,8 +31,12 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import wait
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 # A scenario is a catalog name or a path; "synthetic" is bench_engine.py's 9 x 4 scenario.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,11 +109,12 @@ def child(args: argparse.Namespace) -> None:
     )
 
 
-def measure(args: argparse.Namespace, draws: int, workers: int) -> dict:
+def measure(args: argparse.Namespace, draws: int, workers: int, tree: Path = REPO) -> dict:
     command = [sys.executable, os.path.abspath(__file__), "--child", "--scenario", args.scenario]
     command += ["--child-draws", str(draws), "--workers", str(workers)]
     command += ["--seed", str(args.seed), "--block-size", str(args.block_size)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=tree)
     if done.returncode != 0:
         sys.exit(f"benchmark child failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -118,6 +128,7 @@ def main() -> None:
     parser.add_argument("--speedup-draws", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--block-size", type=int, default=1024)
+    parser.add_argument("--old", help="also measure this earlier commit, side by side")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-draws", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,15 +147,29 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     results = {}
-    for draws in args.draws:
-        r = measure(args, draws, 1)
-        results[(draws, 1)] = r
-        size = r["metrics_mb"] + r["inputs_mb"]
-        print(
-            f"{f'{draws} draws, 1 process':<28}  {r['wall_s']:>7.2f}  {r['cpu_s']:>6.2f}  "
-            f"{draws / r['wall_s']:>8.0f}  {r['maxrss_mb']:>8.0f}  {size:>10.0f}  "
-            f"{r['load']:>4.1f}"
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = Path(tmp) / "old"
+        if args.old:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(old_tree),
+                 args.old],
+                check=True,
+            )  # fmt: skip
+        try:
+            for draws in args.draws:
+                r = measure(args, draws, 1)
+                results[(draws, 1)] = r
+                _row(f"{draws} draws, 1 process", draws, r)
+                if args.old:
+                    _row(f"  the same, {args.old}", draws, measure(args, draws, 1, old_tree))
+        finally:
+            if args.old:
+                subprocess.run(
+                    ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],
+                    check=False,
+                )
+    if not args.speedup_draws:
+        return
     one = results.get((args.speedup_draws, 1)) or measure(args, args.speedup_draws, 1)
     many = measure(args, args.speedup_draws, args.workers)
     label = f"{args.speedup_draws} draws, {args.workers} workers"
@@ -167,6 +192,15 @@ def main() -> None:
     print(f"peak RSS of a process at rest after imports and loading: {one['rss_ready_mb']:.0f} MB")
     same = one["npv_checksum"] == many["npv_checksum"]
     print(f"same numbers with {args.workers} workers: {same}")
+
+
+def _row(label: str, draws: int, r: dict) -> None:
+    size = r["metrics_mb"] + r["inputs_mb"]
+    print(
+        f"{label:<28}  {r['wall_s']:>7.2f}  {r['cpu_s']:>6.2f}  "
+        f"{draws / r['wall_s']:>8.0f}  {r['maxrss_mb']:>8.0f}  {size:>10.0f}  "
+        f"{r['load']:>4.1f}"
+    )
 
 
 if __name__ == "__main__":

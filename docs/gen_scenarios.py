@@ -28,6 +28,7 @@ for where in (REPO, REPO / "docs"):
 from fit_calibrated import SOURCE, uncalibrated  # noqa: E402
 
 import simlab  # noqa: E402
+from simlab.calibration import Observations  # noqa: E402
 from simlab.scenario.catalog import catalog_names  # noqa: E402
 
 OUTPUT = REPO / "docs" / "scenarios.md"
@@ -46,6 +47,41 @@ HEADLINES = (
     ("model_roi", "region=cn", "Chinese providers' revenue / training cost"),
     ("model_roi", "region=us", "US providers' revenue / training cost"),
 )
+
+#: A scenario that replays observed months is scored against the observations that fall
+#: inside its horizon (the hindcast's file, less the ones its calibration skips): a run
+#: with paths of this many draws, seed :data:`SEED`, its median against each tolerance.
+OBSERVATIONS = "history-2023"
+REPLAY_DRAWS = 500
+#: The replaying scenarios, and why each observation their median misses is missed
+#: (tests/test_catalog.py reads the page's list: a miss must be listed, a listed one missed).
+REPLAYS: dict[str, dict[str, str]] = {
+    "deepseek-shock-2025": {
+        "chatgpt-paying-2025-04": (
+            "the consumer segment takes baseline-2025's paying share (6 % of users, "
+            "fitted to OpenAI's subscriptions at 2025-11) from December 2024 on, while its "
+            "potential doubles over 2025 (weekly users 300 M to 800 M); about 4 % of "
+            "ChatGPT's users paid in April 2025, so paying seats run ahead and OpenAI's "
+            "2025 revenue rests more on subscriptions than it did"
+        ),
+        "openai-api-tokens-2025-10": (
+            "OpenAI is one model at one price: until GPT-5 it is o1 at USD 26.25 a million "
+            "tokens (the scenario's question is R1 against o1), while most of its API "
+            "tokens were GPT-4o and GPT-4o mini at a sixth to a hundredth of that. The API "
+            "potentials are fitted to OpenAI's revenue at o1's price (docs/fit_baseline.py), "
+            "so the API starts with a sixth of the tokens per dollar and stays one to two "
+            "orders of magnitude below the tokens reported; the money is matched"
+        ),
+        "anthropic-runrate-2025-11": (
+            "Anthropic's run-rate grew about ninefold in 2025, mostly on the API (Claude "
+            "for coding); the scenario's API grows at one rate, fitted to OpenAI's 3.5x "
+            "(docs/fit_baseline.py), and Anthropic keeps baseline-2025's brand term with "
+            "one release before Sonnet 4.5 (Claude 4, score assumed), so its API share "
+            "does not rise as it did; even an API growing elevenfold in 2025 leaves it "
+            "below 6.3 B"
+        ),
+    },
+}
 
 #: Reported valuations to hold the implied ones against (baseline only).
 REPORTED = (
@@ -144,7 +180,59 @@ def section(name: str) -> list[str]:
         lines.append("")
     if name == "baseline-2025":
         lines += valuations(res) + anchors(sc, res)
+    if name in REPLAYS:
+        lines += replay(sc, REPLAYS[name])
     return lines
+
+
+def replayed(sc: simlab.Scenario) -> Observations:
+    """The observations of :data:`OBSERVATIONS` inside a scenario's horizon, less skipped."""
+    obs = simlab.load_observations(OBSERVATIONS)
+    start, end = str(sc.spec.start), str(sc.spec.end)
+    inside = [o for o in obs.values() if start <= o.start and o.end < end and o.id not in obs.skip]
+    return Observations(inside, name=f"{OBSERVATIONS} inside {sc.name}")
+
+
+def replay_score(sc: simlab.Scenario) -> object:
+    """Score a replaying scenario's run against :func:`replayed` (a DataFrame)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", simlab.SimlabWarning)
+        res = simlab.run(sc, draws=REPLAY_DRAWS, seed=SEED, paths=True, progress=False)
+    return simlab.score(res, replayed(sc))
+
+
+def replay(sc: simlab.Scenario, reasons: dict[str, str]) -> list[str]:
+    """The section that holds a replaying scenario's observed months against it."""
+    table = replay_score(sc)
+    missed = [oid for oid, row in table.iterrows() if not row["within_tolerance"]]
+    wrong = sorted(set(missed) ^ set(reasons))
+    if wrong:
+        raise SystemExit(
+            f"gen_scenarios: {sc.name}: REPLAYS must list exactly the missed observations; "
+            f"differs on {', '.join(wrong)}"
+        )
+    lines = [
+        "### The observed months replayed",
+        "",
+        f"The observations of `{OBSERVATIONS}` (docs/calibration.md) inside this scenario's "
+        "horizon, less those its calibration skips, against the scenario's median and "
+        f"90 % interval over {REPLAY_DRAWS} draws (seed {SEED}, paths; `simlab.score`). "
+        "tests/test_catalog.py reads the list of misses below:",
+        "",
+        "| observation | when | observed | tolerance | median [90 %] | matched |",
+        "|---|---|---|---|---|---|",
+    ]
+    for oid, row in table.iterrows():  # type: ignore[attr-defined]
+        share = row["metric"].endswith("share")
+        show = (lambda x: f"{x:.0%}") if share else fmt
+        lines.append(
+            f"| `{oid}` | {row['when']} | {show(row['observed'])} | {show(row['low'])} to "
+            f"{show(row['high'])} | {show(row['median'])} [{show(row['q05'])}, "
+            f"{show(row['q95'])}] | {'yes' if row['within_tolerance'] else '**no**'} |"
+        )
+    lines += ["", "Missed, and why:", "", "| observation | why it is missed |", "|---|---|"]
+    lines += [f"| `{oid}` | {reasons[oid]} |" for oid in missed]
+    return [*lines, ""]
 
 
 def valuations(res: simlab.Results) -> list[str]:

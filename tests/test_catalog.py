@@ -336,3 +336,47 @@ def test_sources_page_lists_every_used_figure_once_per_value(gen_sources, scenar
     # inherited figures are merged: the baseline's OpenAI list price is one row for all
     rows = [line for line in text.splitlines() if line.startswith("| `providers.openai.price_in`")]
     assert any("baseline-2025, capex-reckoning" in row for row in rows)
+
+
+# ------------------------------------------------- a scenario that replays observed months
+
+
+def _gen_scenarios():
+    spec = importlib.util.spec_from_file_location("gen_scen", REPO / "docs" / "gen_scenarios.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _replay_misses_on_the_page(name: str) -> dict[str, str]:
+    """The misses docs/scenarios.md lists for a replaying scenario: id -> reason."""
+    text = (REPO / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = text.split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
+    misses = section.split("### The observed months replayed", 1)[1].split("Missed, and why:")[1]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (.+?) \|$", misses, flags=re.M)
+    return dict(rows)
+
+
+def test_deepseek_shock_replays_2025_within_tolerance_or_the_page_says_why():
+    # The scenario starts at 2024-12 and replays 2025: its median must pass the 2025
+    # observations of history-2023 inside its window, or docs/scenarios.md lists the miss
+    # with its reason (and lists nothing it matches), so the replay cannot drift silently.
+    gen = _gen_scenarios()
+    sc = load_scenario("deepseek-shock-2025")
+    scored = gen.replay_score(sc)
+    named = {
+        "openai-runrate-2025-11",
+        "openai-revenue-2025h1",
+        "anthropic-runrate-2025-11",
+        "open-paid-share-2025",
+        "openai-api-tokens-2025-10",
+    }
+    assert named <= set(scored.index), named - set(scored.index)
+    assert "openai-runrate-2023-12" not in scored.index  # before its start
+    listed = _replay_misses_on_the_page("deepseek-shock-2025")
+    assert all(len(reason) > 40 for reason in listed.values())
+    missed = {oid for oid, row in scored.iterrows() if not row["within_tolerance"]}
+    assert missed == set(listed), (missed, set(listed))
+    # OpenAI's revenue, the anchor the scenario is built on, is matched at both ends of 2025
+    for oid in ("openai-runrate-2025-11", "openai-revenue-2025h1", "open-paid-share-2025"):
+        assert scored.loc[oid, "within_tolerance"], scored.loc[oid].to_dict()

@@ -44,6 +44,15 @@ SHOWN = 1000
 FORWARD = {k: list(v) for k, v in REFIT_FORWARD.items()}
 #: Draws and seed of the forward runs (the same inputs before and after for the rest).
 FORWARD_DRAWS, FORWARD_SEED = 2000, 7
+
+
+def _halflife_mode() -> float:
+    """The shipped baseline's API growth half-life (its PERT's mode, years)."""
+    return float(
+        simlab.load_scenario("baseline-2025").uncertain["segments.developer.growth_halflife"].mode
+    )
+
+
 #: The API growth's half-life (years) at which the baseline's claims are shown, and the
 #: paths it is fixed at (the same draws otherwise: common random numbers).
 HALFLIVES = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -424,9 +433,12 @@ def render(cal: simlab.Calibration, claims: object, halflives: object) -> str:
         f"(`segments.api.growth`, median "
         f"{100 * cal.shrinkage().loc['segments.api.growth', 'median']:.0f} % a year) is "
         "where the developer and enterprise segments start; no market grows so for a "
-        "decade, so the rate decays to about 10 % a year with a half-life of about half a "
-        "year (`growth_halflife`, `growth_final`: docs/model.md, 'Decaying growth'; the "
-        "anchor and its sources are in the scenario). Before, the baseline assumed a "
+        "decade, so the rate decays to about 10 % a year with a half-life of about "
+        f"{12 * _halflife_mode():.0f} months (`growth_halflife`, `growth_final`: "
+        "docs/model.md, 'Decaying growth'), "
+        "fitted by docs/fit_halflife.py so that the median OpenAI revenue in 2030 is the "
+        "midpoint of OpenAI's own projection (174-200 B), an optimistic anchor. Before, "
+        "the baseline assumed a "
         "constant 20-80 % a year. Growth alone does not bound the market: the volume's "
         "response to a price index that falls a hundredfold (cheaper and better models) "
         "let ten-year revenue reach hundreds of trillions of USD in the upper tail, so "
@@ -505,7 +517,9 @@ def render(cal: simlab.Calibration, claims: object, halflives: object) -> str:
         "5. To refit the catalog from a new calibration: `python docs/fit_calibrated.py` "
         "rewrites the calibrated entries and correlations of the scenarios "
         "(`tests/test_refit.py` fails until it is run), then `python docs/fit_baseline.py` "
-        "refits the start market, and the generated pages are regenerated.",
+        "refits the start market, `python docs/fit_halflife.py` the growth's half-life to "
+        "its anchor (OpenAI's 2030 projection), `python tests/data/pin_engine.py` the pin, "
+        "and the generated pages are regenerated.",
         "",
     ]
     return "\n".join(lines)

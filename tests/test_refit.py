@@ -170,3 +170,20 @@ def test_the_calibrated_growth_no_longer_collapses_after_the_start():
     year_2033 = float(res.metric("revenue_year", "all", year=2033).median())
     assert year_2026 / start > 2.0  # the boom goes on into 2026
     assert later / year_2033 < 1.25  # and has slowed by the 2030s (before: 1.4)
+
+
+@pytest.mark.slow
+def test_the_growth_halflife_meets_its_anchor():
+    # The half-life is fitted so that the median OpenAI revenue in 2030 is the midpoint
+    # of OpenAI's own projection (docs/fit_halflife.py); the shipped value must still do so.
+    spec = importlib.util.spec_from_file_location("fit_halflife", REPO / "docs" / "fit_halflife.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    sc = simlab.load_scenario("baseline-2025")
+    mode = sc.uncertain["segments.developer.growth_halflife"].mode
+    assert sc.uncertain["segments.enterprise.growth_halflife"].mode == mode
+    got = script.median_revenue(sc, mode)
+    assert got == pytest.approx(script.ANCHOR, rel=0.02), "run python docs/fit_halflife.py"
+    # Monotone: a shorter half-life (a faster slowdown) leaves OpenAI less revenue.
+    assert script.median_revenue(sc, mode / 2) < got < script.median_revenue(sc, 2 * mode)

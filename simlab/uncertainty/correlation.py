@@ -16,6 +16,7 @@ algebra.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -36,11 +37,29 @@ _RHO_GRID = np.round(np.linspace(-0.99, 0.99, 199), 2)
 
 
 def _is_positive_definite(matrix: FloatArray) -> bool:
+    return _cholesky(matrix) is not None
+
+
+def _cholesky(matrix: FloatArray) -> FloatArray | None:
+    """Return the lower Cholesky factor of a square matrix, or None if not positive definite.
+
+    Cached by the matrix's bytes: a run checks and factors the same correlation matrix
+    for every block (the full matrix, its correlated part, the scores' target), and
+    LAPACK calls that need OpenBLAS's threads woken cost milliseconds each.
+    """
+    m = np.ascontiguousarray(matrix, dtype=np.float64)
+    return _cholesky_cached(m.shape[0], m.tobytes())
+
+
+@functools.lru_cache(maxsize=32)
+def _cholesky_cached(n: int, data: bytes) -> FloatArray | None:
     try:
-        np.linalg.cholesky(matrix)
+        square = np.frombuffer(data, dtype=np.float64).reshape(n, n)
+        factor = np.asarray(np.linalg.cholesky(square), dtype=np.float64)
     except np.linalg.LinAlgError:
-        return False
-    return True
+        return None
+    factor.flags.writeable = False
+    return factor
 
 
 def correlation_matrix(pairs: Sequence[tuple[str, str, float]], names: Sequence[str]) -> FloatArray:
@@ -260,9 +279,10 @@ def iman_conover(x: ArrayLike, corr: ArrayLike, rng: RngLike) -> FloatArray:
     permuted = gen.permuted(np.tile(scores[:, None], (1, k)), axis=0)
     pearson = 2.0 * np.sin(np.pi * target / 6.0)
     np.fill_diagonal(pearson, 1.0)
-    if not _is_positive_definite(pearson):
-        pearson = target
-    p = np.linalg.cholesky(pearson)
+    p = _cholesky(pearson)
+    if p is None:
+        p = _cholesky(target)
+    assert p is not None  # the target was checked positive definite above
     try:
         f = np.linalg.cholesky(np.corrcoef(permuted, rowvar=False))
     except np.linalg.LinAlgError:  # too few draws for the scores' correlation to be PD

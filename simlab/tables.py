@@ -397,10 +397,11 @@ def terminal_value_note(results: Results, whos: Sequence[str]) -> list[str]:
         return []
     end = _final_date(results)
     shares = ", ".join(f"{who} {100.0 * share:.0f} %" for who, share in parts)
+    over = " (over 100 %: the simulated flows are negative)" if any(x > 1 for _, x in parts) else ""
     return [
         f"npv is mostly terminal value (flows after {end}, extrapolated at "
-        f"terminal_growth, not simulated); median terminal_pv / median npv: {shares} "
-        "(npv_explicit is the simulated part)"
+        f"terminal_growth, not simulated); median terminal_pv / median npv: {shares}{over}; "
+        "npv_explicit is the simulated part"
     ]
 
 

@@ -303,16 +303,19 @@ def test_a_group_with_the_providers_of_another_is_one_row_labelled_with_both(cap
 def test_the_summary_says_when_an_npv_is_mostly_terminal_value(res):
     table = res.summary(metrics=["npv"])
     (note,) = [n for n in table.attrs["notes"] if n.startswith("npv is mostly terminal value")]
-    mostly = 0
-    for who in ("all", "closed", "open"):
+    mostly, over = 0, False
+    for who in ("all", "closed", "open", "region=us", "region=cn", "region=eu"):
         tv = np.median(res.metric("terminal_pv", who).values)
         npv = np.median(res.metric("npv", who).values)
         if npv > 0:  # the note gives every positive NPV's terminal share
             assert f"{who} {100 * tv / npv:.0f} %" in note
             mostly += tv / npv > 0.5  # what the note is for
+            over |= tv > npv
         else:  # a negative NPV has no share to give
             assert f" {who} " not in f" {note.split(': ', 1)[1]}"
     assert mostly
+    # A share over 100 % (negative simulated flows) says so, and only then.
+    assert ("over 100 %: the simulated flows are negative" in note) == over
     # npv is the two parts, draw by draw
     parts = res.metric("npv_explicit", "all").values + res.metric("terminal_pv", "all").values
     np.testing.assert_allclose(parts, res.metric("npv", "all").values, rtol=1e-9)

@@ -220,8 +220,8 @@ def test_training_compute_bought_as_capex_is_not_paid_again():
 @pytest.mark.parametrize("step", ["week", "quarter"])
 def test_weekly_monthly_and_quarterly_steps_give_the_same_totals(step):
     # The median over draws of each draw's ratio to the monthly run (docs/model.md, "Step
-    # length": over 300 draws, weekly 0.994 of revenue and 0.992 of fcf, quarterly 1.005
-    # and 1.010; capex exactly 1).
+    # length": over 300 draws of the calibrated baseline, weekly 0.998 of revenue and of
+    # fcf, quarterly 1.002 and 0.998; capex exactly 1).
     base = simlab.load_scenario("baseline-2025")
     totals = {}
     for length in (step, "month"):
